@@ -1,0 +1,46 @@
+# The two commands: `make run` (set up everything and serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
+
+.PHONY: run install install-dev test lint bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	bin/serve
+
+test: install-dev
+	CRM_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Benchmarks run on PostgreSQL (BENCH_DATABASE_URL); BENCH_CONTACTS sets the size (default 1,000,000).
+bench: install-dev
+	CRM_ENV=test DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
+
+# Re-pin dependencies from pyproject.toml into the lock files.
+lock: install-dev
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var

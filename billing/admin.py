@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from marketing_status.admin import ReadOnlyAdmin
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Billing contacts and the tier guard (B4) are settings; limits, dates and enabling change
+    only through the billing services."""
+
+    list_display = ("hub_tier", "billing_cycle", "contact_tier_limit", "renewal_date", "marketing_contacts_enabled_at")
+    fields = (
+        "hub_tier",
+        "billing_cycle",
+        "contract_start",
+        "renewal_date",
+        "contact_tier_limit",
+        "tier_block_size",
+        "marketing_contacts_enabled_at",
+        "tier_guard_enabled",
+        "billing_contacts",
+    )
+    readonly_fields = (
+        "hub_tier",
+        "billing_cycle",
+        "contract_start",
+        "renewal_date",
+        "contact_tier_limit",
+        "tier_block_size",
+        "marketing_contacts_enabled_at",
+    )
+    filter_horizontal = ("billing_contacts",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BillingPeriod)
+class BillingPeriodAdmin(ReadOnlyAdmin):
+    list_display = (
+        "starts_at",
+        "update_date",
+        "count_at_open",
+        "peak_count",
+        "count_at_close",
+        "flipped_count",
+        "closed_at",
+    )
+
+
+@admin.register(TierUpgrade)
+class TierUpgradeAdmin(ReadOnlyAdmin):
+    list_display = ("happened_at", "old_limit", "new_limit", "marketing_count", "cause_type", "cause_id")
+
+
+@admin.register(TierNotice)
+class TierNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "limit", "threshold", "marketing_count", "sent_at")

@@ -1,0 +1,64 @@
+"""Reads of billing state shared by services, the UI and the API."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.utils import timezone
+
+from billing.models import BillingPeriod, Subscription
+from billing.policy import BillingCycle
+from billing.policy import next_update_date as policy_next_update_date
+from contacts.models import Contact
+
+
+def subscription_get() -> Subscription | None:
+    """The installation's subscription, or None before one is set up."""
+    return Subscription.objects.order_by("pk").first()
+
+
+def marketing_count() -> int:
+    """R21: the billable count, marketing contacts (pending included) that are not archived (R22)."""
+    return Contact.objects.filter(marketable_status=True, archived_at__isnull=True).count()
+
+
+def pending_count() -> int:
+    """Marketing contacts that become non-marketing at the next update date (R11)."""
+    return Contact.objects.filter(marketable_until_renewal=True, archived_at__isnull=True).count()
+
+
+def update_moment(update_date: date) -> datetime:
+    """Update dates begin at midnight in the account's time zone."""
+    return timezone.make_aware(datetime.combine(update_date, time.min))
+
+
+def next_update_date(*, subscription: Subscription, now: datetime | None = None) -> date:
+    """R20: the next update date after today, shown on Usage & limits and in every non-marketing confirmation."""
+    today = timezone.localdate(now or timezone.now())
+    return policy_next_update_date(
+        cycle=BillingCycle(subscription.billing_cycle), renewal_date=subscription.renewal_date, today=today
+    )
+
+
+def current_period(*, subscription: Subscription) -> BillingPeriod | None:
+    return subscription.periods.filter(closed_at__isnull=True).first()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """R23: what Usage & limits shows."""
+
+    tier_limit: int
+    marketing_count: int
+    pending_count: int
+    next_update_date: date
+    current_period: BillingPeriod | None
+
+
+def usage_get(*, subscription: Subscription) -> Usage:
+    return Usage(
+        tier_limit=subscription.contact_tier_limit,
+        marketing_count=marketing_count(),
+        pending_count=pending_count(),
+        next_update_date=next_update_date(subscription=subscription),
+        current_period=current_period(subscription=subscription),
+    )

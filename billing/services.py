@@ -1,0 +1,225 @@
+"""Writes of billing state: subscription set-up, billing periods, tier upgrades and the renewal (R14, R20–R25).
+
+Lock order, everywhere: subscription, then billing period, then contacts (in id order). Keeping to it
+is what lets the renewal, bulk switches and tier checks run at the same time without deadlocks.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from billing.policy import BillingCycle, HubTier, TierCheck, check_tier
+from billing.policy import next_update_date as policy_next_update_date
+from billing.selectors import marketing_count, update_moment
+from contacts.models import Contact
+from marketing_status.actors import Actor
+from marketing_status.policy import NON_MARKETING, PENDING
+from marketing_status.transitions import Transition, apply_transition
+
+logger = logging.getLogger(__name__)
+
+
+def subscription_create(
+    *,
+    hub_tier: HubTier,
+    billing_cycle: BillingCycle,
+    contract_start: date,
+    renewal_date: date,
+    contact_tier_limit: int | None = None,
+    tier_block_size: int | None = None,
+    tier_guard_enabled: bool = False,
+) -> Subscription:
+    """Set up the account's subscription; limits default to the configured tier sizes (R25)."""
+    if Subscription.objects.exists():
+        raise ValueError("this installation already has a subscription")
+    return Subscription.objects.create(
+        hub_tier=hub_tier,
+        billing_cycle=billing_cycle,
+        contract_start=contract_start,
+        renewal_date=renewal_date,
+        contact_tier_limit=contact_tier_limit or settings.CRM_TIER_INCLUDED_CONTACTS[hub_tier],
+        tier_block_size=tier_block_size or settings.CRM_TIER_BLOCK_SIZE[hub_tier],
+        tier_guard_enabled=tier_guard_enabled,
+    )
+
+
+def billing_period_open(*, subscription: Subscription, starts_at: datetime, count: int) -> BillingPeriod:
+    """Open the period that starts at `starts_at` and ends at the next update date after it (R20)."""
+    update_date = policy_next_update_date(
+        cycle=BillingCycle(subscription.billing_cycle),
+        renewal_date=subscription.renewal_date,
+        today=timezone.localdate(starts_at),
+    )
+    return BillingPeriod.objects.create(
+        subscription=subscription,
+        starts_at=starts_at,
+        update_date=update_date,
+        update_at=update_moment(update_date),
+        count_at_open=count,
+        peak_count=count,
+    )
+
+
+def subscription_check_tier(*, cause_type: str, cause_id: str = "", now: datetime | None = None) -> TierCheck | None:
+    """R24: after an increase of the marketing count, grow the tier if the count exceeds it.
+
+    Records the upgrade with its cause, raises the open period's peak count, and tells billing
+    contacts (once per limit and threshold) when the count reaches 90% and when it exceeds 100%.
+    The emails go out after commit.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().order_by("pk").first()
+        if subscription is None or not subscription.marketing_contacts_enabled:
+            return None
+        count = marketing_count()
+        subscription.periods.filter(closed_at__isnull=True, peak_count__lt=count).update(peak_count=count)
+        old_limit = subscription.contact_tier_limit
+        check = check_tier(limit=old_limit, block_size=subscription.tier_block_size, count=count)
+        if check.upgrades:
+            TierUpgrade.objects.create(
+                subscription=subscription,
+                happened_at=now,
+                old_limit=old_limit,
+                new_limit=check.new_limit,
+                marketing_count=count,
+                cause_type=cause_type,
+                cause_id=cause_id,
+            )
+            Subscription.objects.filter(pk=subscription.pk).update(contact_tier_limit=check.new_limit)
+            logger.info("contact tier upgraded from %s to %s at %s contacts", old_limit, check.new_limit, count)
+        for threshold in check.alerts:
+            _tier_notice_create(subscription=subscription, limit=old_limit, threshold=threshold, count=count, now=now)
+    return check
+
+
+def _tier_notice_create(*, subscription: Subscription, limit: int, threshold: int, count: int, now: datetime) -> None:
+    from billing.tasks import tier_notice_send
+
+    notice, created = TierNotice.objects.get_or_create(
+        subscription=subscription,
+        limit=limit,
+        threshold=threshold,
+        defaults={"marketing_count": count, "created_at": now},
+    )
+    if created:
+        tier_notice_send.delay_on_commit(notice.pk)
+
+
+def tier_notice_mark_sent(*, notice_id: int) -> bool:
+    """Mark a notice sent; False when another run already had."""
+    return bool(TierNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now()))
+
+
+# --- Renewal (R14) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenewalOutcome:
+    period_id: int
+    flipped: int
+    count_at_close: int
+    next_period_id: int
+
+
+def renewals_run(
+    *,
+    as_of: datetime | None = None,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> list[RenewalOutcome]:
+    """R14: for every billing period whose update date has come by `as_of`, flip its pending contacts
+    to non-marketing, close it with its counts and open the next.
+
+    Idempotent, safe to run twice at once (the period row is the lock) and resumable: every chunk
+    commits its flips with their history, so a run killed midway is finished by the next run, and
+    a contact is flipped, and recorded, once. Pending switches requested after the update moment
+    wait for the following update date.
+    """
+    as_of = as_of or timezone.now()
+    chunk_size = chunk_size or settings.CRM_BULK_CHUNK_SIZE
+    outcomes = []
+    while (period := BillingPeriod.objects.filter(closed_at__isnull=True, update_at__lte=as_of).first()) is not None:
+        _renewal_begin(period)
+        while _renewal_flip_chunk(period, chunk_size, on_chunk):
+            pass
+        outcome = _renewal_close(period)
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _renewal_transition(period: BillingPeriod) -> Transition:
+    # Archived contacts flip too, so that a restore (R22) gives the status they would have had.
+    return Transition(
+        sources=(PENDING,),
+        target=NON_MARKETING,
+        reason_type=None,
+        reason_id=None,
+        include_archived=True,
+        changed_before=period.update_at,
+    )
+
+
+def _renewal_actor(period: BillingPeriod) -> Actor:
+    return Actor.system(f"renewal:{period.pk}")
+
+
+def _due_pending(period: BillingPeriod):
+    return Contact.objects.filter(
+        marketable_until_renewal=True, marketable_status_changed_at__lte=period.update_at
+    ).order_by("pk")
+
+
+def _renewal_begin(period: BillingPeriod) -> None:
+    """Record when the renewal began and the count billed for the period, once."""
+    BillingPeriod.objects.filter(pk=period.pk, renewal_started_at__isnull=True).update(
+        renewal_started_at=timezone.now(), count_at_close=marketing_count()
+    )
+
+
+def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callable[[int], None] | None) -> bool:
+    """Flip one chunk of due pending contacts; False when none is left or the period is closed."""
+    with transaction.atomic():
+        if not BillingPeriod.objects.select_for_update().filter(pk=period.pk, closed_at__isnull=True).exists():
+            return False
+        ids = list(_due_pending(period).select_for_update(skip_locked=True).values_list("pk", flat=True)[:chunk_size])
+        if not ids:
+            return False
+        flipped = apply_transition(
+            ids=ids, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
+        )
+        BillingPeriod.objects.filter(pk=period.pk).update(flipped_count=F("flipped_count") + flipped)
+    if on_chunk is not None:
+        on_chunk(flipped)
+    return True
+
+
+def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
+    """Close the period and open the next, after flipping what a concurrent bulk change held locked."""
+    with transaction.atomic():
+        period = BillingPeriod.objects.select_for_update().select_related("subscription").get(pk=period.pk)
+        if period.closed_at is not None:
+            return None
+        leftover = list(_due_pending(period).select_for_update().values_list("pk", flat=True))
+        flipped = apply_transition(
+            ids=leftover, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
+        )
+        period.flipped_count += flipped
+        period.closed_at = timezone.now()
+        if period.count_at_close is None:
+            period.count_at_close = marketing_count()
+        period.peak_count = max(period.peak_count, period.count_at_close)
+        period.save(update_fields=["flipped_count", "closed_at", "count_at_close", "peak_count"])
+        following = billing_period_open(
+            subscription=period.subscription, starts_at=period.update_at, count=marketing_count()
+        )
+    logger.info("billing period %s closed: %s contacts flipped", period.pk, period.flipped_count)
+    return RenewalOutcome(period.pk, period.flipped_count, period.count_at_close, following.pk)

@@ -1,0 +1,104 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from marketing_status.policy import CreationTool, ReasonType
+
+
+class LifecycleStage(models.TextChoices):
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MARKETING_QUALIFIED_LEAD = "marketingqualifiedlead", "Marketing qualified lead"
+    SALES_QUALIFIED_LEAD = "salesqualifiedlead", "Sales qualified lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    EVANGELIST = "evangelist", "Evangelist"
+    OTHER = "other", "Other"
+
+
+class EmailSubscription(models.TextChoices):
+    NOT_SPECIFIED = "not_specified", "Not specified"
+    SUBSCRIBED = "subscribed", "Subscribed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed from all email"
+
+
+class Contact(models.Model):
+    """A person in the CRM, with its marketing status (R2–R22).
+
+    The four `marketable_*` fields are HubSpot's `hs_marketable_*` properties. They are written only
+    by the services of `marketing_status` and `contacts` (one write path, guarded set-based updates);
+    every change of them leaves a `MarketingStatusChange` row written in the same statement.
+    `marketable_status` is null only until marketing contacts are enabled for the account (R1).
+
+    Emails are stored lower-cased, so the unique constraint makes them unique case-insensitively
+    among contacts that are not archived; an archived contact keeps its email for a restore (R22).
+    """
+
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    lifecycle_stage = models.CharField(max_length=32, choices=LifecycleStage.choices, blank=True)
+    email_subscription = models.CharField(
+        max_length=16, choices=EmailSubscription.choices, default=EmailSubscription.NOT_SPECIFIED
+    )
+    email_hard_bounced = models.BooleanField(default=False)
+
+    creation_tool = models.CharField(max_length=24, choices=[(tool.value, tool.name) for tool in CreationTool])
+    creation_source_id = models.CharField(max_length=64, blank=True)
+
+    marketable_status = models.BooleanField("Marketing contact status", null=True)
+    marketable_until_renewal = models.BooleanField("Marketing contact until next update", default=False)
+    marketable_reason_type = models.CharField(
+        "Marketing contact status source type",
+        max_length=24,
+        choices=[(reason.value, reason.name) for reason in ReasonType],
+        blank=True,
+    )
+    marketable_reason_id = models.CharField("Marketing contact status source name", max_length=64, blank=True)
+    marketable_status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=Q(archived_at__isnull=True), name="contact_email_unique"
+            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="contact_email_lowercase"),
+            models.CheckConstraint(
+                condition=Q(marketable_until_renewal=False) | Q(marketable_status=True),
+                name="contact_pending_is_marketing",
+            ),
+        ]
+        indexes = [
+            # R21: the billable count is an index-only scan of this partial index.
+            models.Index(
+                fields=["id"],
+                condition=Q(marketable_status=True, archived_at__isnull=True),
+                name="contact_billable_idx",
+            ),
+            # R14: the renewal sweep reads only pending contacts.
+            models.Index(fields=["id"], condition=Q(marketable_until_renewal=True), name="contact_pending_idx"),
+            models.Index(fields=["archived_at"], condition=Q(archived_at__isnull=False), name="contact_archived_idx"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or f"Contact {self.pk}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def hs_marketable_properties(self) -> dict[str, str]:
+        """The four marketing properties with HubSpot's names and string values."""
+        return {
+            "hs_marketable_status": "" if self.marketable_status is None else str(self.marketable_status).lower(),
+            "hs_marketable_until_renewal": str(self.marketable_until_renewal).lower(),
+            "hs_marketable_reason_type": self.marketable_reason_type,
+            "hs_marketable_reason_id": self.marketable_reason_id,
+        }

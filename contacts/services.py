@@ -1,0 +1,231 @@
+"""Writes of contacts: creation with a tool (R2–R9), archive and restore (R22)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from billing.selectors import subscription_get
+from billing.services import subscription_check_tier
+from contacts.models import Contact, EmailSubscription, LifecycleStage
+from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.models import MarketingStatusChange
+from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool, NewContactDecision, decide_new_contact
+from marketing_status.selectors import creation_tool_setting_get, new_contacts_billing_impact
+from marketing_status.services import ContactSelection, TierGuardRefused, id_chunks
+
+EDITABLE_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "lifecycle_stage",
+    "email_subscription",
+    "email_hard_bounced",
+)
+_CHOICES = {"lifecycle_stage": LifecycleStage.values, "email_subscription": EmailSubscription.values}
+
+
+class ContactInvalid(Exception):
+    """Some inputs are invalid; `errors` maps each input's index to {field: message}. Nothing was created."""
+
+    def __init__(self, errors: dict[int, dict[str, str]]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} invalid contact(s): {errors}")
+
+
+class ContactConflict(Exception):
+    """A contact with this email already exists (`existing_id`). Nothing was created."""
+
+    def __init__(self, email: str, existing_id: int):
+        self.email, self.existing_id = email, existing_id
+        super().__init__(f"Contact already exists. Existing ID: {existing_id}")
+
+
+def normalize_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def _clean(index: int, data: Mapping[str, Any], errors: dict[int, dict[str, str]]) -> dict[str, Any]:
+    row_errors: dict[str, str] = {}
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    for name in sorted(unknown):
+        row_errors[name] = f"Property {name!r} does not exist."
+    cleaned = {name: data[name] for name in EDITABLE_FIELDS if name in data and data[name] is not None}
+    cleaned["email"] = normalize_email(cleaned.get("email"))
+    if cleaned["email"]:
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            row_errors["email"] = f"Email address {cleaned['email']!r} is invalid."
+    for name, allowed in _CHOICES.items():
+        if cleaned.get(name) and cleaned[name] not in allowed:
+            row_errors[name] = f"{cleaned[name]!r} is not one of the allowed values for {name}."
+    if row_errors:
+        errors[index] = row_errors
+    return cleaned
+
+
+def _validated(data: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    errors: dict[int, dict[str, str]] = {}
+    rows = [_clean(index, item, errors) for index, item in enumerate(data)]
+    seen: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        if row["email"] and row["email"] in seen:
+            errors.setdefault(index, {})["email"] = f"Duplicate of input {seen[row['email']]}."
+        elif row["email"]:
+            seen[row["email"]] = index
+    if errors:
+        raise ContactInvalid(errors)
+    return rows
+
+
+def _raise_if_taken(emails: list[str]) -> None:
+    existing = Contact.objects.filter(email__in=emails, archived_at__isnull=True).values_list("email", "pk").first()
+    if existing:
+        raise ContactConflict(*existing)
+
+
+def _decide(*, tool: CreationTool, source_id: str, marketing: bool, actor: Actor) -> NewContactDecision:
+    subscription = subscription_get()
+    setting = creation_tool_setting_get(tool=tool, source_id=source_id) if tool in CONFIGURABLE_TOOL_DEFAULTS else None
+    decision = decide_new_contact(
+        tool=tool,
+        source_id=source_id,
+        tool_setting=setting,
+        requested_marketing=marketing,
+        enabled=subscription is not None and subscription.marketing_contacts_enabled,
+    )
+    if decision.needs_permission:
+        actor.ensure_may_change_status()  # R3, R4, R30
+    return decision
+
+
+def _ensure_user_perm(actor: Actor, permission: str, message: str) -> None:
+    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
+        raise MarketingStatusPermissionDenied(message)
+
+
+def contacts_create(
+    *,
+    data: Sequence[Mapping[str, Any]],
+    tool: CreationTool,
+    actor: Actor,
+    source_id: str = "",
+    marketing: bool = False,
+    confirm_tier_upgrade: bool = False,
+) -> list[Contact]:
+    """R2–R9: create contacts with `tool`; their marketing status comes from the policy.
+
+    `marketing` is the creator's choice for manual creation (R3) and single-file imports (R4);
+    choosing it needs the Marketing contact access permission (R30). One history row is written per
+    contact that gets a status. All or nothing: an invalid input or a taken email raises and
+    creates no contact.
+    """
+    _ensure_user_perm(actor, "contacts.add_contact", "You need permission to create contacts.")
+    rows = _validated(data)
+    decision = _decide(tool=tool, source_id=source_id, marketing=marketing, actor=actor)
+    if not rows:
+        return []
+    status = decision.status
+    subscription = subscription_get()
+    if status.is_marketing and subscription and subscription.tier_guard_enabled and not confirm_tier_upgrade:
+        impact = new_contacts_billing_impact(count=len(rows))
+        if impact.crosses_tier:
+            raise TierGuardRefused(impact)  # B4
+    _raise_if_taken([row["email"] for row in rows if row["email"]])
+    now = timezone.now()
+    contacts = [
+        Contact(
+            **row,
+            creation_tool=tool,
+            creation_source_id=source_id,
+            marketable_status=status.is_marketing,
+            marketable_reason_type=decision.reason_type if status.is_marketing is not None else "",
+            marketable_reason_id=decision.reason_id if status.is_marketing is not None else "",
+            marketable_status_changed_at=now if status.is_marketing is not None else None,
+            created_at=now,
+            updated_at=now,
+        )
+        for row in rows
+    ]
+    try:
+        with transaction.atomic():
+            Contact.objects.bulk_create(contacts, batch_size=1000)
+            if status.is_marketing is not None:
+                MarketingStatusChange.objects.bulk_create(
+                    [_creation_history(contact, actor, now) for contact in contacts], batch_size=1000
+                )
+    except IntegrityError:
+        _raise_if_taken([row["email"] for row in rows if row["email"]])  # lost a race for an email
+        raise
+    if status.is_marketing:
+        subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id)
+    return contacts
+
+
+def _creation_history(contact: Contact, actor: Actor, now) -> MarketingStatusChange:
+    return MarketingStatusChange(
+        contact_id=contact.pk,
+        changed_at=now,
+        old_status=None,
+        new_status=contact.marketable_status,
+        reason_type=contact.marketable_reason_type,
+        reason_id=contact.marketable_reason_id,
+        actor_type=actor.kind.value,
+        actor_id=actor.id,
+        actor_user_id=actor.user_id,
+    )
+
+
+def contact_create(*, tool: CreationTool, actor: Actor, source_id: str = "", marketing: bool = False, **fields):
+    """Create one contact; see `contacts_create`."""
+    (contact,) = contacts_create(data=[fields], tool=tool, actor=actor, source_id=source_id, marketing=marketing)
+    return contact
+
+
+def contacts_archive(*, contacts: ContactSelection, actor: Actor) -> int:
+    """R22: archive (delete) contacts; they leave the billable count at once. Returns how many."""
+    _ensure_user_perm(actor, "contacts.delete_contact", "You need permission to delete contacts.")
+    archived = 0
+    for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
+        now = timezone.now()
+        archived += Contact.objects.filter(pk__in=ids, archived_at__isnull=True).update(archived_at=now, updated_at=now)
+    return archived
+
+
+@dataclass
+class RestoreResult:
+    restored: int = 0
+    refused: int = 0  # archived too long ago, or their email now belongs to another contact
+
+
+def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResult:
+    """R22: restore contacts archived within the restore window, with the status they had.
+
+    A pending switch whose update date passed while the contact was archived has taken effect (the
+    renewal flips archived contacts too). A contact whose email was taken meanwhile is refused.
+    """
+    _ensure_user_perm(actor, "contacts.delete_contact", "You need permission to restore contacts.")
+    result = RestoreResult()
+    email_taken = Exists(Contact.objects.filter(email=OuterRef("email"), archived_at__isnull=True))
+    for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
+        now = timezone.now()
+        window_start = now - timedelta(days=settings.CRM_RESTORE_WINDOW_DAYS)
+        restorable = Contact.objects.filter(pk__in=ids, archived_at__gte=window_start).exclude(email_taken)
+        with transaction.atomic():
+            restored = restorable.update(archived_at=None, updated_at=now)
+        result.restored += restored
+        result.refused += Contact.objects.filter(pk__in=ids, archived_at__isnull=False).count()
+    if result.restored:
+        subscription_check_tier(cause_type="RESTORE", cause_id=actor.id)
+    return result

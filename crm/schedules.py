@@ -1,0 +1,15 @@
+"""Every periodic task of the product, in one place (beat runs as a single instance).
+
+A scheduled message is only a wake-up: each task finds its due work in the database, so a lost or
+duplicated wake-up costs nothing but a delay.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # R14: flip pending contacts and roll the billing period once its update date has passed.
+    "billing-renewals": {
+        "task": "billing.tasks.renewals_run_task",
+        "schedule": crontab(minute="*/5"),
+    },
+}

@@ -1,0 +1,81 @@
+"""Who or what asks for a change of marketing status (R30).
+
+Every service that changes a status takes an `Actor`. A user needs the *Marketing contact access*
+permission, an integration the `marketing-contacts.write` scope; workflows, forms, chatflows, imports
+and the system act under settings that a permitted user made.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from marketing_status.policy import ReasonType
+
+MARKETING_ACCESS_PERMISSION = "marketing_status.marketing_contact_access"
+MARKETING_WRITE_SCOPE = "marketing-contacts.write"
+
+
+class ActorKind(StrEnum):
+    USER = "USER"
+    INTEGRATION = "INTEGRATION"
+    WORKFLOW = "WORKFLOW"
+    FORM = "FORM"
+    CHATFLOW = "CHATFLOW"
+    IMPORT = "IMPORT"
+    SYSTEM = "SYSTEM"
+
+
+_REASON_BY_KIND = {
+    ActorKind.USER: ReasonType.USER_SET,
+    ActorKind.INTEGRATION: ReasonType.INTEGRATOR_SET,
+    ActorKind.WORKFLOW: ReasonType.WORKFLOW,
+    ActorKind.FORM: ReasonType.FORM_SUBMISSION,
+    ActorKind.CHATFLOW: ReasonType.CONVERSATION,
+    ActorKind.IMPORT: ReasonType.CONTACT_IMPORT,
+    ActorKind.SYSTEM: ReasonType.INITIAL_STATE,
+}
+
+
+class MarketingStatusPermissionDenied(Exception):
+    """R30: the actor may not change marketing status. Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    id: str
+    user: Any = field(default=None, compare=False)
+    scopes: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_user(cls, user) -> "Actor":
+        return cls(ActorKind.USER, str(user.pk), user=user)
+
+    @classmethod
+    def for_integration(cls, integration_id: object, *, scopes: frozenset[str] | set[str] = frozenset()) -> "Actor":
+        return cls(ActorKind.INTEGRATION, str(integration_id), scopes=frozenset(scopes))
+
+    @classmethod
+    def system(cls, job: str) -> "Actor":
+        return cls(ActorKind.SYSTEM, job)
+
+    @property
+    def reason_type(self) -> ReasonType:
+        """The `hs_marketable_reason_type` a switch made by this actor records."""
+        return _REASON_BY_KIND[self.kind]
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.pk
+
+    def ensure_may_change_status(self) -> None:
+        """R30: raise `MarketingStatusPermissionDenied` unless this actor may change marketing status."""
+        if self.kind == ActorKind.USER:
+            if self.user is None or not self.user.is_active or not self.user.has_perm(MARKETING_ACCESS_PERMISSION):
+                raise MarketingStatusPermissionDenied(
+                    "You need the Marketing contact access permission to change marketing contact status."
+                )
+        elif self.kind == ActorKind.INTEGRATION and MARKETING_WRITE_SCOPE not in self.scopes:
+            raise MarketingStatusPermissionDenied(
+                f"This integration needs the {MARKETING_WRITE_SCOPE} scope to change marketing contact status."
+            )

@@ -1,0 +1,42 @@
+from django.contrib import admin
+
+from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History and settings change only through the services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MarketingStatusChange)
+class MarketingStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = (
+        "changed_at",
+        "contact_id",
+        "old_label",
+        "new_label",
+        "reason_type",
+        "reason_id",
+        "actor_type",
+        "actor_id",
+    )
+    list_filter = ("reason_type", "actor_type")
+    show_full_result_count = False
+
+
+@admin.register(CreationToolSetting)
+class CreationToolSettingAdmin(ReadOnlyAdmin):
+    list_display = ("tool", "source_id", "marketing_on_create", "updated_by", "updated_at")
+
+
+@admin.register(CreationToolSettingChange)
+class CreationToolSettingChangeAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "tool", "source_id", "old_value", "new_value", "changed_by")

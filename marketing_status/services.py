@@ -1,0 +1,196 @@
+"""Changes of marketing status: enabling marketing contacts (R1) and switching contacts (R10–R13, R30, B4).
+
+Each switch is applied set-based: the contacts are walked in chunks of ids, and each chunk is one
+transaction with one guarded statement (`marketing_status.transitions`). The policy decides which
+statuses a switch changes and into what; the database guard makes a repeat a no-op.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from billing.models import Subscription
+from billing.selectors import marketing_count, subscription_get
+from billing.services import billing_period_open, subscription_check_tier
+from contacts.models import Contact
+from marketing_status.actors import Actor
+from marketing_status.models import CreationToolSetting, CreationToolSettingChange
+from marketing_status.policy import NON_MARKETING, UNSET, CreationTool, ReasonType, sources_of_switch
+from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
+from marketing_status.transitions import Transition, apply_transition
+
+ContactSelection = QuerySet | Iterable[int]
+
+
+class MarketingContactsNotEnabled(Exception):
+    """R1 has not run for this account: contacts have no marketing status to switch yet."""
+
+
+class TierGuardRefused(Exception):
+    """B4: the change would cross the contact tier and was not confirmed. Nothing was changed."""
+
+    def __init__(self, impact: BillingImpact):
+        self.impact = impact
+        super().__init__(
+            f"Setting {impact.becoming_marketing:,} contacts as marketing takes the count from "
+            f"{impact.count_now:,} to {impact.count_after:,}, above your tier of {impact.tier_limit:,}. "
+            "Confirm the tier upgrade to go ahead."
+        )
+
+
+@dataclass
+class SwitchResult:
+    considered: int = 0
+    changed: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.considered - self.changed
+
+
+def id_chunks(contacts: ContactSelection, chunk_size: int) -> Iterator[list[int]]:
+    """Walk a queryset (by keyset on the primary key, never OFFSET) or an id list in sorted chunks."""
+    if isinstance(contacts, QuerySet):
+        last = 0
+        while ids := list(contacts.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]):
+            yield ids
+            last = ids[-1]
+        return
+    ids = sorted({int(contact_id) for contact_id in contacts})
+    for start in range(0, len(ids), chunk_size):
+        yield ids[start : start + chunk_size]
+
+
+def _enabled_subscription() -> Subscription:
+    subscription = subscription_get()
+    if subscription is None or not subscription.marketing_contacts_enabled:
+        raise MarketingContactsNotEnabled("Marketing contacts are not enabled for this account.")
+    return subscription
+
+
+def _switch(
+    *,
+    contacts: ContactSelection,
+    to_marketing: bool,
+    actor: Actor,
+    confirm_tier_upgrade: bool,
+    chunk_size: int | None,
+    on_chunk: Callable[[SwitchResult], None] | None,
+) -> SwitchResult:
+    actor.ensure_may_change_status()
+    subscription = _enabled_subscription()
+    if to_marketing and subscription.tier_guard_enabled and not confirm_tier_upgrade:
+        impact = billing_impact_get(contacts=contacts, to_marketing=True)
+        if impact.crosses_tier:
+            raise TierGuardRefused(impact)
+    sources, target = sources_of_switch(to_marketing=to_marketing)
+    transition = Transition(sources=sources, target=target, reason_type=actor.reason_type, reason_id=actor.id)
+    result = SwitchResult()
+    for ids in id_chunks(contacts, chunk_size or settings.CRM_BULK_CHUNK_SIZE):
+        with transaction.atomic():
+            result.changed += apply_transition(ids=ids, transition=transition, actor=actor, now=timezone.now())
+        result.considered += len(ids)
+        if on_chunk is not None:
+            on_chunk(result)
+    if to_marketing and result.changed:
+        subscription_check_tier(cause_type=actor.reason_type, cause_id=actor.id)
+    return result
+
+
+def contacts_set_marketing(
+    *,
+    contacts: ContactSelection,
+    actor: Actor,
+    confirm_tier_upgrade: bool = False,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[SwitchResult], None] | None = None,
+) -> SwitchResult:
+    """R10, R12, R13: non-marketing contacts become marketing at once; pending ones stay marketing.
+
+    Counts toward the bill at once, so the tier is checked afterwards (R24). With the tier guard on
+    (B4), a change that would cross the tier is refused unless `confirm_tier_upgrade`.
+    """
+    return _switch(
+        contacts=contacts,
+        to_marketing=True,
+        actor=actor,
+        confirm_tier_upgrade=confirm_tier_upgrade,
+        chunk_size=chunk_size,
+        on_chunk=on_chunk,
+    )
+
+
+def contacts_set_non_marketing(
+    *,
+    contacts: ContactSelection,
+    actor: Actor,
+    chunk_size: int | None = None,
+    on_chunk: Callable[[SwitchResult], None] | None = None,
+) -> SwitchResult:
+    """R11, R13: marketing contacts become pending; they turn non-marketing at the next update date (R14)."""
+    return _switch(
+        contacts=contacts,
+        to_marketing=False,
+        actor=actor,
+        confirm_tier_upgrade=True,
+        chunk_size=chunk_size,
+        on_chunk=on_chunk,
+    )
+
+
+def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None) -> int:
+    """R1: enable marketing contacts; every existing contact becomes non-marketing (`INITIAL_STATE`).
+
+    Opens the first billing period. Resumable: calling it again finishes contacts left without a
+    status by an interrupted run. Returns the number of contacts it set.
+    """
+    actor.ensure_may_change_status()
+    now = timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().order_by("pk").first()
+        if subscription is None:
+            raise MarketingContactsNotEnabled("Set up a subscription before enabling marketing contacts.")
+        if not subscription.marketing_contacts_enabled:
+            subscription.marketing_contacts_enabled_at = now
+            subscription.save(update_fields=["marketing_contacts_enabled_at"])
+            billing_period_open(subscription=subscription, starts_at=now, count=marketing_count())
+    transition = Transition(
+        sources=(UNSET,),
+        target=NON_MARKETING,
+        reason_type=ReasonType.INITIAL_STATE,
+        reason_id="",
+        include_archived=True,
+    )
+    changed = 0
+    for ids in id_chunks(
+        Contact.objects.filter(marketable_status__isnull=True), chunk_size or settings.CRM_BULK_CHUNK_SIZE
+    ):
+        with transaction.atomic():
+            changed += apply_transition(ids=ids, transition=transition, actor=actor, now=timezone.now())
+    return changed
+
+
+def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", marketing_on_create: bool, actor: Actor):
+    """R5–R8: store a tool's "create contacts as marketing" setting and record who changed it."""
+    actor.ensure_may_change_status()
+    with transaction.atomic():
+        old_value = creation_tool_setting_get(tool=tool, source_id=source_id)
+        if old_value == marketing_on_create:
+            return
+        CreationToolSetting.objects.update_or_create(
+            tool=tool,
+            source_id=source_id,
+            defaults={"marketing_on_create": marketing_on_create, "updated_by": actor.user},
+        )
+        CreationToolSettingChange.objects.create(
+            tool=tool,
+            source_id=source_id,
+            old_value=old_value,
+            new_value=marketing_on_create,
+            changed_at=timezone.now(),
+            changed_by=actor.user,
+        )

@@ -1,0 +1,184 @@
+"""The one statement that changes marketing status: a guarded UPDATE and its history INSERT, per chunk.
+
+A `Transition` names the statuses it changes (`sources`, the guard) and the one status they become.
+`apply_transition` applies it to a chunk of contact ids and returns how many changed. On
+PostgreSQL it is a single statement: a sub-select locks the chunk's rows that still match the guard,
+in id order (so concurrent bulk changes and the renewal never deadlock) and re-checks the guard
+after any wait; the UPDATE changes exactly those rows; the INSERT writes one history row per changed
+row with its old values. A row that no longer matches the guard is neither changed nor recorded,
+so a repeated or concurrent run changes nothing twice (R13, R14). SQLite serialises writers, so
+there the same three steps run one after the other inside the caller's transaction.
+
+Column and table names come from the models' `_meta`, so the statement follows the schema.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from contacts.models import Contact
+from marketing_status.actors import Actor
+from marketing_status.models import MarketingStatusChange
+from marketing_status.policy import Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[Status, ...]
+    target: Status
+    reason_type: str | None  # None keeps each contact's own reason (the renewal flip)
+    reason_id: str | None
+    include_archived: bool = False
+    changed_before: datetime | None = None  # only contacts whose status last changed at or before this
+
+
+def _contact_column(name: str) -> str:
+    return connection.ops.quote_name(Contact._meta.get_field(name).column)
+
+
+def _guard(transition: Transition, null_safe_eq: str) -> tuple[str, list]:
+    status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
+    alternatives, params = [], []
+    for source in transition.sources:
+        alternatives.append(f"({status} {null_safe_eq} %s AND {pending} = %s)")
+        params += [source.is_marketing, source.until_renewal]
+    sql = "(" + " OR ".join(alternatives) + ")"
+    if not transition.include_archived:
+        sql += f" AND {_contact_column('archived_at')} IS NULL"
+    if transition.changed_before is not None:
+        sql += f" AND {_contact_column('marketable_status_changed_at')} <= %s"
+        params.append(transition.changed_before)
+    return sql, params
+
+
+def _set_clause(transition: Transition, now: datetime, alias: str) -> tuple[str, list]:
+    reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
+    sql = (
+        f"{_contact_column('marketable_status')} = %s, {_contact_column('marketable_until_renewal')} = %s, "
+        f"{reason_type} = COALESCE(%s, {alias}{reason_type}), {reason_id} = COALESCE(%s, {alias}{reason_id}), "
+        f"{_contact_column('marketable_status_changed_at')} = %s, {_contact_column('updated_at')} = %s"
+    )
+    target = transition.target
+    return sql, [target.is_marketing, target.until_renewal, transition.reason_type, transition.reason_id, now, now]
+
+
+def _history_columns() -> str:
+    names = [
+        "contact",
+        "changed_at",
+        "old_status",
+        "new_status",
+        "old_until_renewal",
+        "new_until_renewal",
+        "reason_type",
+        "reason_id",
+        "actor_type",
+        "actor_id",
+        "actor_user",
+    ]
+    return ", ".join(connection.ops.quote_name(MarketingStatusChange._meta.get_field(n).column) for n in names)
+
+
+def _cast(model, name: str) -> str:
+    return model._meta.get_field(name).cast_db_type(connection)
+
+
+def apply_transition(*, ids: Sequence[int], transition: Transition, actor: Actor, now: datetime) -> int:
+    """Change the contacts among `ids` whose status is one of `transition.sources`; return how many.
+
+    Call inside a transaction (the services open one per chunk).
+    """
+    if not ids:
+        return 0
+    if connection.vendor == "postgresql":
+        return _apply_postgresql(list(ids), transition, actor, now)
+    if connection.vendor == "sqlite":
+        return _apply_sqlite(list(ids), transition, actor, now)
+    raise NotImplementedError(f"marketing status transitions support PostgreSQL and SQLite, not {connection.vendor}")
+
+
+def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now: datetime) -> int:
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    history = connection.ops.quote_name(MarketingStatusChange._meta.db_table)
+    pk = _contact_column("id")
+    status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
+    reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
+    guard, guard_params = _guard(transition, "IS NOT DISTINCT FROM")
+    set_sql, set_params = _set_clause(transition, now, alias="c.")
+    target = transition.target
+    sql = f"""
+        WITH changed AS (
+            UPDATE {table} AS c SET {set_sql}
+            FROM (
+                SELECT {pk}, {status} AS old_status, {pending} AS old_pending FROM {table}
+                WHERE {pk} = ANY(%s::bigint[]) AND {guard}
+                ORDER BY {pk} FOR UPDATE
+            ) AS old
+            WHERE c.{pk} = old.{pk}
+            RETURNING c.{pk} AS contact_id, old.old_status, old.old_pending,
+                      c.{reason_type} AS rtype, c.{reason_id} AS rid
+        )
+        INSERT INTO {history} ({_history_columns()})
+        SELECT contact_id, %s::timestamptz, old_status, %s::boolean, old_pending, %s::boolean, rtype, rid,
+               %s::varchar, %s::varchar, %s::{_cast(MarketingStatusChange, "actor_user")}
+        FROM changed
+    """
+    params = [
+        *set_params,
+        ids,
+        *guard_params,
+        now,
+        target.is_marketing,
+        target.until_renewal,
+        actor.kind.value,
+        actor.id,
+        actor.user_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _apply_sqlite(ids: list[int], transition: Transition, actor: Actor, now: datetime) -> int:
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    pk = _contact_column("id")
+    status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
+    guard, guard_params = _guard(transition, "IS")
+    set_sql, set_params = _set_clause(transition, now, alias="")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {pk}, {status}, {pending} FROM {table} "
+            f"WHERE {pk} IN (SELECT value FROM json_each(%s)) AND {guard} ORDER BY {pk}",
+            [json.dumps(ids), *guard_params],
+        )
+        old = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        if not old:
+            return 0
+        cursor.execute(
+            f"UPDATE {table} SET {set_sql} WHERE {pk} IN (SELECT value FROM json_each(%s)) "
+            f"RETURNING {pk}, {_contact_column('marketable_reason_type')}, {_contact_column('marketable_reason_id')}",
+            [*set_params, json.dumps(list(old))],
+        )
+        changed = cursor.fetchall()
+    MarketingStatusChange.objects.bulk_create(
+        [
+            MarketingStatusChange(
+                contact_id=contact_id,
+                changed_at=now,
+                old_status=None if old[contact_id][0] is None else bool(old[contact_id][0]),
+                new_status=transition.target.is_marketing,
+                old_until_renewal=bool(old[contact_id][1]),
+                new_until_renewal=transition.target.until_renewal,
+                reason_type=rtype,
+                reason_id=rid,
+                actor_type=actor.kind.value,
+                actor_id=actor.id,
+                actor_user_id=actor.user_id,
+            )
+            for contact_id, rtype, rid in changed
+        ]
+    )
+    return len(changed)
