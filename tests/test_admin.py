@@ -1,0 +1,132 @@
+"""The Django admin: every model registered, marketing fields read-only, status changes only through
+the services and only with the Marketing contact access permission (R30)."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from contacts.models import Contact
+from contacts.services import contacts_create
+from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
+from marketing_status.policy import CreationTool
+from tests.factories import UserFactory
+
+ALL_MODELS = (
+    Contact,
+    MarketingStatusChange,
+    CreationToolSetting,
+    CreationToolSettingChange,
+    Subscription,
+    BillingPeriod,
+    TierUpgrade,
+    TierNotice,
+)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_without_marketing_access(db):
+    """Staff who may edit contacts but lack Marketing contact access (R30)."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_contact", "change_contact"]))
+    return user
+
+
+@pytest.fixture
+def contacts(subscription, marketer_actor):
+    return contacts_create(
+        data=[{"email": f"admin{i}@example.com"} for i in range(3)], tool=CreationTool.MANUAL, actor=marketer_actor
+    )
+
+
+def _changelist(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda model: model.__name__)
+def test_every_model_has_an_admin_changelist(client, superuser, contacts, model):
+    client.force_login(superuser)
+    assert client.get(_changelist(Contact)).status_code == 200
+    assert client.get(_changelist(model)).status_code == 200
+
+
+def test_admin_requires_login(client, contacts):
+    response = client.get(_changelist(Contact))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_contact_change_page_shows_history_and_keeps_marketing_fields_read_only(client, superuser, contacts):
+    contact = contacts[0]
+    client.force_login(superuser)
+    url = reverse("admin:contacts_contact_change", args=[contact.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Marketing contact status" in page.content
+    response = client.post(
+        url,
+        {
+            "email": "Renamed@Example.com",
+            "first_name": "Ada",
+            "last_name": "",
+            "company": "",
+            "phone": "",
+            "lifecycle_stage": "",
+            "email_subscription": "not_specified",
+            "marketable_status": "True",
+            "marketable_until_renewal": "on",
+            "marketing_history-TOTAL_FORMS": "1",
+            "marketing_history-INITIAL_FORMS": "1",
+            "marketing_history-MIN_NUM_FORMS": "0",
+            "marketing_history-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contact.refresh_from_db()
+    assert contact.email == "renamed@example.com"
+    assert contact.first_name == "Ada"
+    assert (contact.marketable_status, contact.marketable_until_renewal) == (False, False)
+    assert MarketingStatusChange.objects.filter(contact=contact).count() == 1
+
+
+def test_r30_admin_action_set_marketing_by_marketer_changes_status(client, contacts, marketer):
+    marketer.is_staff = True
+    marketer.save()
+    marketer.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    client.force_login(marketer)
+    response = client.post(
+        _changelist(Contact),
+        {"action": "set_marketing", "_selected_action": [c.pk for c in contacts]},
+        follow=True,
+    )
+    assert b"3 contact(s) set as marketing" in response.content
+    assert Contact.objects.filter(marketable_status=True).count() == 3
+
+
+def test_r30_admin_action_refused_without_marketing_access_changes_nothing(
+    client, contacts, staff_without_marketing_access
+):
+    history_before = MarketingStatusChange.objects.count()
+    client.force_login(staff_without_marketing_access)
+    response = client.post(
+        _changelist(Contact),
+        {"action": "set_marketing", "_selected_action": [c.pk for c in contacts]},
+        follow=True,
+    )
+    assert b"Marketing contact access permission" in response.content
+    assert Contact.objects.filter(marketable_status=True).count() == 0
+    assert MarketingStatusChange.objects.count() == history_before
+
+
+def test_history_cannot_be_added_changed_or_deleted_in_admin(client, superuser, contacts):
+    client.force_login(superuser)
+    row = MarketingStatusChange.objects.first()
+    app, name = "marketing_status", "marketingstatuschange"
+    assert client.get(reverse(f"admin:{app}_{name}_add")).status_code == 403
+    assert client.post(reverse(f"admin:{app}_{name}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    assert MarketingStatusChange.objects.filter(pk=row.pk).exists()
