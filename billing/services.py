@@ -205,6 +205,9 @@ def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callab
 def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
     """Close the period and open the next, after flipping what a concurrent bulk change held locked."""
     with transaction.atomic():
+        # The subscription first, as subscription_check_tier does: locking the period first (the join
+        # below locks both rows) deadlocks with a tier check holding the subscription.
+        Subscription.objects.select_for_update().filter(pk=period.subscription_id).first()
         period = BillingPeriod.objects.select_for_update().select_related("subscription").get(pk=period.pk)
         if period.closed_at is not None:
             return None
