@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 
-.PHONY: run install install-dev test lint bench lock clean
+.PHONY: run install install-dev test lint bench lock clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: install-dev
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL); BENCH_CONTACTS sets the size (default 1,000,000).
 bench: install-dev
 	CRM_ENV=test DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
+
+# Browser tests again, saving the README's screenshots under docs/screenshots/.
+screenshots: install-dev
+	CRM_ENV=test CRM_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser -q
 
 # Re-pin dependencies from pyproject.toml into the lock files.
 lock: install-dev

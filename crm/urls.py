@@ -1,15 +1,31 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+from django.views.generic import RedirectView, TemplateView
 
 
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def placeholder(title: str, section: str):
+    return login_required(
+        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": title, "section": section})
+    )
+
+
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="contacts:index", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("contacts/", include("contacts.urls")),
+    path("settings/users/", include("accounts.urls")),
+    path("account/usage/", include("billing.urls")),
+    path("marketing/forms/", placeholder("Forms", "marketing"), name="forms"),
+    path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
+    path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]
