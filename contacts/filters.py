@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from contacts.models import Contact, EmailSubscription, LifecycleStage
+from contacts.models import Contact, ContactList, EmailSubscription, LifecycleStage
 from marketing_status.policy import CreationTool, ReasonType
 
 STATUS_CHOICES = [("marketing", "Marketing contact"), ("non_marketing", "Non-marketing contact")]
@@ -35,6 +35,9 @@ class ContactFilterSet(django_filters.FilterSet):
     hard_bounced = django_filters.BooleanFilter(field_name="email_hard_bounced", label="Hard bounced")
     created_after = django_filters.DateFilter(method="by_created_after", label="Created on or after")
     created_before = django_filters.DateFilter(method="by_created_before", label="Created on or before")
+    list = django_filters.ModelChoiceFilter(
+        field_name="list_memberships__contact_list", queryset=ContactList.objects.all(), label="Static list"
+    )
 
     class Meta:
         model = Contact

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "marketing_status",
     "billing",
     "workflows",
+    "jobs",
 ]
 
 MIDDLEWARE = [
