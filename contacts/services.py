@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
-from contacts.models import Contact, EmailSubscription, LifecycleStage
+from contacts.models import Contact, ContactListMembership, EmailSubscription, LifecycleStage
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool, NewContactDecision, decide_new_contact
@@ -229,3 +229,15 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
     if result.restored:
         subscription_check_tier(cause_type="RESTORE", cause_id=actor.id)
     return result
+
+
+def contact_list_add(*, contact_list, contacts: ContactSelection, actor: Actor) -> int:
+    """Add contacts to a static list; contacts already in it are left alone. Returns how many were added."""
+    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    added = 0
+    for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
+        present = set(contact_list.memberships.filter(contact_id__in=ids).values_list("contact_id", flat=True))
+        new = [ContactListMembership(contact_list=contact_list, contact_id=pk) for pk in ids if pk not in present]
+        ContactListMembership.objects.bulk_create(new, ignore_conflicts=True)
+        added += len(new)
+    return added

@@ -12,4 +12,9 @@ BEAT_SCHEDULE = {
         "task": "billing.tasks.renewals_run_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Jobs whose wake-up message was lost (Redis keeps nothing on disk) are re-enqueued.
+    "jobs-resume-stalled": {
+        "task": "jobs.tasks.jobs_resume_stalled_task",
+        "schedule": crontab(minute="*"),
+    },
 }
