@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from billing.models import BillingPeriod, Subscription
+from billing.models import BillingPeriod, Subscription, TierUpgrade
 from billing.policy import BillingCycle
 from billing.policy import next_update_date as policy_next_update_date
 from contacts.models import Contact
@@ -62,3 +62,13 @@ def usage_get(*, subscription: Subscription) -> Usage:
         next_update_date=next_update_date(subscription=subscription),
         current_period=current_period(subscription=subscription),
     )
+
+
+def billing_periods_recent(*, subscription: Subscription, limit: int = 12) -> list[BillingPeriod]:
+    """R23: the latest `limit` billing periods with their counts, oldest first (the open one last)."""
+    return list(reversed(subscription.periods.order_by("-starts_at")[:limit]))
+
+
+def tier_upgrades_recent(*, subscription: Subscription, limit: int = 20) -> list[TierUpgrade]:
+    """R24: the latest tier upgrades, newest first: when, from which limit to which, at what count, caused by what."""
+    return list(subscription.tier_upgrades.order_by("-happened_at", "-pk")[:limit])

@@ -19,7 +19,7 @@ from billing.policy import BillingCycle, HubTier, TierCheck, check_tier
 from billing.policy import next_update_date as policy_next_update_date
 from billing.selectors import marketing_count, update_moment
 from contacts.models import Contact
-from marketing_status.actors import Actor
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import NON_MARKETING, PENDING
 from marketing_status.transitions import Transition, apply_transition
 
@@ -199,7 +199,8 @@ def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callab
         BillingPeriod.objects.filter(pk=period.pk).update(flipped_count=F("flipped_count") + flipped)
     if on_chunk is not None:
         on_chunk(flipped)
-    return True
+    # Every due id was locked and matches the guard, so it flips; if none did, stop rather than spin.
+    return flipped > 0
 
 
 def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
@@ -226,3 +227,25 @@ def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
         )
     logger.info("billing period %s closed: %s contacts flipped", period.pk, period.flipped_count)
     return RenewalOutcome(period.pk, period.flipped_count, period.count_at_close, following.pk)
+
+
+# --- Tier guard (B4) -------------------------------------------------------------------------------
+
+
+def tier_guard_may_change(*, user) -> bool:
+    """B4: who may switch the tier guard: active staff, or users with the Marketing contact access permission."""
+    return bool(user and user.is_active and (user.is_staff or user.has_perm(MARKETING_ACCESS_PERMISSION)))
+
+
+def subscription_set_tier_guard(*, enabled: bool, actor: Actor) -> bool:
+    """B4: turn the tier guard on or off; while on, a change that would cross the contact tier needs confirming.
+
+    Only a permitted user may (`tier_guard_may_change`); a refusal raises
+    `MarketingStatusPermissionDenied` and changes nothing. Returns whether the setting changed
+    (setting it to what it already is writes nothing).
+    """
+    if not tier_guard_may_change(user=actor.user):
+        raise MarketingStatusPermissionDenied(
+            "You need the Marketing contact access permission to change the tier guard."
+        )
+    return bool(Subscription.objects.exclude(tier_guard_enabled=enabled).update(tier_guard_enabled=enabled))

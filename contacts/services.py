@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
-from contacts.models import Contact, ContactListMembership, EmailSubscription, LifecycleStage
+from contacts.models import Contact, ContactList, ContactListMembership, EmailSubscription, LifecycleStage
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool, NewContactDecision, decide_new_contact
@@ -133,6 +133,8 @@ def contacts_create(
     """
     _ensure_user_perm(actor, "contacts.add_contact", "You need permission to create contacts.")
     rows = _validated(data)
+    if tool == CreationTool.MANUAL and not source_id and actor.kind == ActorKind.USER:
+        source_id = actor.id  # R3: a manual creation's source is the user who created the contact
     decision = _decide(tool=tool, source_id=source_id, marketing=marketing, actor=actor)
     if not rows:
         return []
@@ -222,6 +224,15 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
         now = timezone.now()
         window_start = now - timedelta(days=settings.CRM_RESTORE_WINDOW_DAYS)
         restorable = Contact.objects.filter(pk__in=ids, archived_at__gte=window_start).exclude(email_taken)
+        # Archived contacts sharing an email: restore the first only (PostgreSQL checks `email_taken`
+        # against the snapshot before the UPDATE, so both would pass it and break the unique constraint).
+        restorable = restorable.exclude(
+            Exists(
+                Contact.objects.filter(
+                    pk__in=ids, archived_at__gte=window_start, email=OuterRef("email"), pk__lt=OuterRef("pk")
+                )
+            )
+        )
         with transaction.atomic():
             restored = restorable.update(archived_at=None, updated_at=now)
         result.restored += restored
@@ -241,3 +252,72 @@ def contact_list_add(*, contact_list, contacts: ContactSelection, actor: Actor) 
         ContactListMembership.objects.bulk_create(new, ignore_conflicts=True)
         added += len(new)
     return added
+
+
+def _raise_if_taken_by_other(email: str, contact_id: int) -> None:
+    existing = (
+        Contact.objects.filter(email=email, archived_at__isnull=True).exclude(pk=contact_id).values_list("pk").first()
+    )
+    if existing:
+        raise ContactConflict(email, existing[0])
+
+
+def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -> Contact:
+    """Edit a contact's plain properties (`EDITABLE_FIELDS`) only: its marketing status changes only
+    through `marketing_status.services` (R10–R13).
+
+    Emails are normalised and validated as on creation; an invalid value raises `ContactInvalid`
+    (keyed by index 0), an email that another live contact has raises `ContactConflict`. A deleted
+    contact (R22) cannot be edited (`Contact.DoesNotExist`). Nothing is written on refusal.
+    """
+    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    errors: dict[int, dict[str, str]] = {}
+    cleaned = _clean(0, data, errors)
+    if errors:
+        raise ContactInvalid(errors)
+    fields = {name: cleaned[name] for name in data if name in cleaned}
+    if fields.get("email"):
+        _raise_if_taken_by_other(fields["email"], contact.pk)
+    try:
+        with transaction.atomic():
+            updated = Contact.objects.filter(pk=contact.pk, archived_at__isnull=True).update(
+                **fields, updated_at=timezone.now()
+            )
+    except IntegrityError:
+        _raise_if_taken_by_other(fields["email"], contact.pk)  # lost a race for the email
+        raise
+    if not updated:
+        raise Contact.DoesNotExist(f"Contact {contact.pk} is deleted or does not exist.")
+    return Contact.objects.get(pk=contact.pk)
+
+
+class ContactListInvalid(ValueError):
+    """The list name is empty or taken (`existing_id`). Nothing was created."""
+
+    def __init__(self, message: str, existing_id: int | None = None):
+        self.existing_id = existing_id
+        super().__init__(message)
+
+
+def contact_list_create(*, name: str, actor: Actor) -> ContactList:
+    """Create a static list (R17's "choose contacts by list"); names are unique."""
+    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    name = " ".join(name.split())
+    if not name:
+        raise ContactListInvalid("Enter a name for the list.")
+    try:
+        with transaction.atomic():
+            return ContactList.objects.create(name=name, created_by=actor.user)
+    except IntegrityError:
+        existing = ContactList.objects.filter(name=name).values_list("pk", flat=True).first()
+        raise ContactListInvalid(f"A list named {name!r} already exists.", existing_id=existing) from None
+
+
+def contact_list_remove(*, contact_list: ContactList, contacts: ContactSelection, actor: Actor) -> int:
+    """Remove contacts from a static list; contacts not in it are ignored. Returns how many were removed."""
+    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    removed = 0
+    for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
+        deleted, _ = contact_list.memberships.filter(contact_id__in=ids).delete()
+        removed += deleted
+    return removed

@@ -177,6 +177,8 @@ def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None) ->
 def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", marketing_on_create: bool, actor: Actor):
     """R5–R8: store a tool's "create contacts as marketing" setting and record who changed it."""
     actor.ensure_may_change_status()
+    if tool == CreationTool.NON_HUBSPOT_FORM:
+        source_id = ""  # R6: one account-wide setting
     with transaction.atomic():
         old_value = creation_tool_setting_get(tool=tool, source_id=source_id)
         if old_value == marketing_on_create:

@@ -38,7 +38,9 @@ def marketer(db):
 def sales_user(db):
     """A user who may create and delete contacts but lacks Marketing contact access (R30)."""
     user = UserFactory()
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_contact", "change_contact", "delete_contact"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_contact", "change_contact", "delete_contact"])
+    )
     return user
 
 
@@ -66,3 +68,101 @@ def subscription(db, system_actor):
     marketing_contacts_enable(actor=system_actor)
     subscription.refresh_from_db()
     return subscription
+
+
+# --- Rule-suite helpers (tests/marketing_status, tests/billing, tests/contacts) ---------------------
+
+FROZEN_START = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock frozen (not ticking) at `FROZEN_START`, 2026-03-10 12:00 UTC; move it with
+    `.move_to()` or `.shift()`."""
+    import time_machine
+
+    with time_machine.travel(FROZEN_START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def frozen_subscription(frozen_clock, system_actor):
+    """The `subscription` fixture set up on the frozen clock: monthly, renewing on the 15th, limit 1000,
+    enabled at `FROZEN_START`; its open period runs to the update date 2026-03-15 (R20)."""
+    subscription = subscription_create(
+        hub_tier=HubTier.STARTER,
+        billing_cycle=BillingCycle.MONTHLY,
+        contract_start=dt.date(2026, 1, 15),
+        renewal_date=dt.date(2027, 1, 15),
+        contact_tier_limit=1000,
+        tier_block_size=1000,
+    )
+    marketing_contacts_enable(actor=system_actor)
+    subscription.refresh_from_db()
+    return subscription
+
+
+def _db_state() -> dict:
+    from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+    from contacts.models import Contact
+    from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
+
+    return {
+        "contacts": list(
+            Contact.objects.order_by("pk").values_list(
+                "pk",
+                "email",
+                "marketable_status",
+                "marketable_until_renewal",
+                "marketable_reason_type",
+                "marketable_reason_id",
+                "marketable_status_changed_at",
+                "archived_at",
+                "updated_at",
+            )
+        ),
+        "history": list(MarketingStatusChange.objects.order_by("pk").values_list("pk", flat=True)),
+        "tool_settings": list(
+            CreationToolSetting.objects.order_by("pk").values_list("tool", "source_id", "marketing_on_create")
+        ),
+        "tool_setting_changes": CreationToolSettingChange.objects.count(),
+        "subscriptions": list(
+            Subscription.objects.order_by("pk").values_list("pk", "contact_tier_limit", "marketing_contacts_enabled_at")
+        ),
+        "periods": list(BillingPeriod.objects.order_by("pk").values()),
+        "tier_upgrades": TierUpgrade.objects.count(),
+        "tier_notices": TierNotice.objects.count(),
+    }
+
+
+@pytest.fixture
+def db_state():
+    """A function returning everything a refused change must leave as it was (R30, B4, R1, invalid input)."""
+    return _db_state
+
+
+def _history_of(contact) -> list[dict]:
+    from marketing_status.models import MarketingStatusChange
+
+    return list(
+        MarketingStatusChange.objects.filter(contact_id=getattr(contact, "pk", contact))
+        .order_by("pk")
+        .values(
+            "changed_at",
+            "old_status",
+            "new_status",
+            "old_until_renewal",
+            "new_until_renewal",
+            "reason_type",
+            "reason_id",
+            "actor_type",
+            "actor_id",
+            "actor_user",
+        )
+    )
+
+
+@pytest.fixture
+def history_of():
+    """A function returning a contact's history rows, oldest first, as dicts of every recorded field."""
+    return _history_of
