@@ -1,0 +1,155 @@
+"""`manage.py seed_demo`: demo data from every creation tool (R2–R9), written once, through the services."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Max
+from django.utils import timezone
+
+from billing.models import BillingPeriod, Subscription
+from contacts.models import Contact, EmailSubscription
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, ActorKind
+from marketing_status.models import CreationToolSettingChange, MarketingStatusChange
+from marketing_status.policy import CreationTool, ReasonType
+
+CONTACTS = 80
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", contacts=CONTACTS, stdout=out)
+    return out.getvalue()
+
+
+def _passwords(var_dir) -> dict[str, str]:
+    """username -> password, from the credentials file."""
+    passwords = {}
+    for line in (var_dir / "demo-credentials.txt").read_text().splitlines():
+        username, password = line.split(": ", 1)[1].split(" at ")[0].split(" / ")
+        passwords[username] = password
+    return passwords
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    return settings.VAR_DIR
+
+
+@pytest.fixture
+def seeded(db, var_dir) -> str:
+    return _seed()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "users": get_user_model().objects.count(),
+        "subscriptions": Subscription.objects.count(),
+        "contacts": Contact.objects.count(),
+        "history": MarketingStatusChange.objects.count(),
+        "periods": BillingPeriod.objects.count(),
+        "tool_setting_changes": CreationToolSettingChange.objects.count(),
+    }
+
+
+def test_seed_demo_creates_contacts_from_every_creation_tool_R2_R9(seeded):
+    assert Contact.objects.count() == CONTACTS
+    assert set(Contact.objects.values_list("creation_tool", flat=True).distinct()) == set(CreationTool)
+    assert Contact.objects.filter(email_subscription=EmailSubscription.UNSUBSCRIBED).exists()
+    assert Contact.objects.filter(email_hard_bounced=True).exists()
+    assert not Contact.objects.filter(marketable_status__isnull=True).exists()  # R1 gave every contact a status
+
+
+def test_seed_demo_mixes_marketing_non_marketing_and_pending_R10_R11_R22(seeded):
+    active = Contact.objects.filter(archived_at__isnull=True)
+    assert active.filter(marketable_status=True, marketable_until_renewal=False).exists()
+    assert active.filter(marketable_status=False).exists()
+    assert active.filter(marketable_status=True, marketable_until_renewal=True).exists()
+    assert Contact.objects.filter(archived_at__isnull=False).exists()
+
+
+def test_seed_demo_sets_up_a_professional_subscription_with_its_billing_contact_R20_R25(seeded):
+    subscription = Subscription.objects.get()
+    today = timezone.localdate()
+    assert (subscription.hub_tier, subscription.billing_cycle) == ("professional", "monthly")
+    assert subscription.renewal_date == today + dt.timedelta(days=25)
+    assert subscription.contract_start.replace(year=subscription.contract_start.year + 1) == subscription.renewal_date
+    assert list(subscription.billing_contacts.values_list("username", flat=True)) == ["admin"]
+    assert subscription.periods.filter(closed_at__isnull=True).count() == 1
+    assert subscription.periods.filter(closed_at__isnull=False).count() >= 10
+
+
+def test_seed_demo_writes_a_history_R1_R5_R7_R12_R14_R18(seeded):
+    history = MarketingStatusChange.objects.all()
+    # R1: contacts made before marketing contacts were enabled got INITIAL_STATE from the admin.
+    assert history.filter(
+        old_status=None, new_status=False, reason_type=ReasonType.INITIAL_STATE, actor_user__username="admin"
+    ).exists()
+    # R14: renewals flipped pending contacts at past update dates.
+    flips = history.filter(actor_type=ActorKind.SYSTEM, actor_id__startswith="renewal:")
+    assert flips.exists()
+    assert set(flips.values_list("old_until_renewal", "new_status", "new_until_renewal")) == {(True, False, False)}
+    # R12: a pending switch was cancelled.
+    assert history.filter(old_until_renewal=True, new_status=True, new_until_renewal=False).exists()
+    # R18, R5: a workflow and a returning form submission set contacts as marketing.
+    assert history.filter(actor_type=ActorKind.WORKFLOW, reason_type=ReasonType.WORKFLOW, new_status=True).exists()
+    assert history.filter(actor_type=ActorKind.FORM, old_status=False, new_status=True).exists()
+    # R5, R7: the marketer changed form and chatflow settings.
+    assert set(CreationToolSettingChange.objects.values_list("tool", "source_id", "new_value")) == {
+        ("HUBSPOT_FORM", "careers-application", False),
+        ("HUBSPOT_FORM", "support-request", False),
+        ("CHATFLOW", "pricing-page-chat", True),
+        ("INTEGRATION", "zapier-eventbrite", True),
+    }
+    assert not Contact.objects.filter(marketing_history__isnull=True).exists()
+
+
+def test_seed_demo_dates_the_history_in_the_past(seeded):
+    now = timezone.now()
+    assert Contact.objects.aggregate(latest=Max("created_at"))["latest"] < now
+    assert MarketingStatusChange.objects.aggregate(latest=Max("changed_at"))["latest"] < now
+    assert Contact.objects.order_by("created_at").first().created_at < now - dt.timedelta(days=300)
+
+
+def test_seed_demo_users_log_in_and_only_the_marketer_has_marketing_access_R30(seeded, var_dir, client):
+    passwords = _passwords(var_dir)
+    assert f"Admin login: admin / {passwords['admin']} at http://127.0.0.1:8000/admin/" in seeded
+    assert client.login(username="admin", password=passwords["admin"])
+    assert client.get("/admin/").status_code == 200
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert users["admin"].is_superuser
+    assert users["marketer"].has_perm(MARKETING_ACCESS_PERMISSION)
+    assert not users["sales"].has_perm(MARKETING_ACCESS_PERMISSION)
+    assert users["sales"].has_perm("contacts.add_contact")
+    assert client.login(username="marketer", password=passwords["marketer"])
+    assert client.login(username="sales", password=passwords["sales"])
+
+
+def test_seed_demo_twice_creates_nothing_more(seeded, var_dir):
+    before, credentials = _counts(), (var_dir / "demo-credentials.txt").read_text()
+
+    output = _seed()
+
+    assert _counts() == before
+    assert (var_dir / "demo-credentials.txt").read_text() == credentials
+    assert "already loaded" in output
+    assert f"Admin login: admin / {_passwords(var_dir)['admin']} at " in output
+
+
+def test_seed_demo_refuses_fewer_contacts_than_creation_tools(db, var_dir):
+    with pytest.raises(Exception, match="at least 50"):
+        call_command("seed_demo", contacts=10, stdout=StringIO())
+    assert _counts()["contacts"] == 0
+
+
+def test_seed_demo_leaves_an_installation_with_data_alone(subscription, var_dir):
+    before = _counts()
+
+    output = _seed()
+
+    assert "already has data" in output
+    assert _counts() == before
+    assert not (var_dir / "demo-credentials.txt").exists()
