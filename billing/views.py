@@ -1,7 +1,221 @@
+"""Usage & limits (R23, B3, B4). The Manage marketing contacts wizard it starts (R17) is `marketing_status.wizard`.
+
+The charts are inline SVG drawn on the server: the views compute the geometry (below), the
+templates only place it, and every figure is also in a table next to its chart.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from billing.forms import TierGuardForm
+from billing.models import BillingPeriod
+from billing.selectors import billing_periods_recent, subscription_get, tier_upgrades_recent, usage_get
+from billing.services import subscription_set_tier_guard, tier_guard_may_change
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
+from marketing_status.selectors import DailyAddition, marketing_additions_by_day
+
+ADDITION_DAYS = 30
 
 
 @login_required
 def usage(request):
-    return render(request, "placeholder.html", {"title": "Usage & limits", "section": "billing"})
+    """R23: tier limit, marketing and pending counts, next update date, periods; B3 additions; B4 guard."""
+    subscription = subscription_get()
+    context = {"title": "Usage & limits", "section": "billing", "subscription": subscription}
+    if subscription is None:
+        return render(request, "billing/usage.html", context)
+    usage = usage_get(subscription=subscription)
+    periods = billing_periods_recent(subscription=subscription)
+    now = timezone.now()
+    additions = marketing_additions_by_day(days=ADDITION_DAYS, now=now)
+    context |= {
+        "usage": usage,
+        "periods": periods,
+        "period_chart": period_chart(periods, tier_limit=usage.tier_limit),
+        "additions": additions,
+        "additions_chart": additions_chart(additions, today=timezone.localdate(now), days=ADDITION_DAYS),
+        "tier_upgrades": tier_upgrades_recent(subscription=subscription),
+        "may_change_guard": tier_guard_may_change(user=request.user),
+        "may_manage": request.user.has_perm(MARKETING_ACCESS_PERMISSION),
+    }
+    return render(request, "billing/usage.html", context)
+
+
+@login_required
+@require_POST
+def tier_guard(request):
+    """B4: switch the tier guard on or off; 403 and nothing changed without permission."""
+    form = TierGuardForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "billing/refused.html", {"title": "Tier guard", "message": "Choose on or off."}, status=400
+        )
+    try:
+        subscription_set_tier_guard(enabled=form.enabled_value, actor=Actor.for_user(request.user))
+    except MarketingStatusPermissionDenied as refusal:
+        return render(request, "billing/refused.html", {"title": "Tier guard", "message": str(refusal)}, status=403)
+    state = "on" if form.enabled_value else "off"
+    messages.success(request, f"The tier guard is {state}.")
+    return redirect("billing:usage")
+
+
+# --- Chart geometry -------------------------------------------------------------------------------
+
+TOP, PLOT_HEIGHT, AXIS_WIDTH, LABEL_HEIGHT = 20, 160, 56, 28
+MIN_PERIOD_SLOTS = 6  # so that a young account's chart is not a sliver
+PERIOD_SERIES = (
+    ("count_at_open", "Count at open", "#7c98b6"),
+    ("peak_count", "Peak", "#ff7a59"),
+    ("count_at_close", "Count at close", "#0091ae"),
+)
+SOURCE_COLOURS = ("#0091ae", "#ff7a59", "#00a38d", "#6a78d1", "#f5c26b", "#d94c53")
+OTHER_COLOUR = "#cbd6e2"
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    label: Label | None
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    desc: str
+    width: float
+    height: float
+    groups: list[BarGroup]
+    grid: list[Label]  # horizontal lines at these y, labelled with their value
+    legend: list[tuple[str, str]]  # (colour, name)
+    limit: Label | None = None  # the dashed tier-limit line
+
+    @property
+    def plot_left(self) -> float:
+        return AXIS_WIDTH
+
+    @property
+    def plot_right(self) -> float:
+        return self.width - 4
+
+
+BASELINE = TOP + PLOT_HEIGHT
+
+
+def _height(value: int, maximum: int) -> float:
+    return round(value * PLOT_HEIGHT / maximum, 1) if maximum else 0.0
+
+
+def _grid(maximum: int) -> list[Label]:
+    values = sorted({0, maximum // 2, maximum}) if maximum else [0]
+    return [Label(AXIS_WIDTH - 6, BASELINE - _height(value, maximum), f"{value:,}") for value in values]
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def period_chart(periods: list[BillingPeriod], *, tier_limit: int) -> Chart:
+    """R23: one group per billing period: bars for its count at open, peak and count at close (none while open)."""
+    bar, gap, group_gap = 16, 2, 28
+    step = 3 * bar + 2 * gap + group_gap
+    values = [getattr(period, name) for period in periods for name, _, _ in PERIOD_SERIES]
+    maximum = max([tier_limit, *(value for value in values if value is not None)])
+    groups = []
+    for index, period in enumerate(periods):
+        left = AXIS_WIDTH + group_gap / 2 + index * step
+        bars = []
+        for offset, (name, label, colour) in enumerate(PERIOD_SERIES):
+            value = getattr(period, name)
+            if value is not None:
+                height = _height(value, maximum)
+                x = left + offset * (bar + gap)
+                bars.append(Bar(x, BASELINE - height, bar, height, colour, f"{label}: {value:,}"))
+        starts = timezone.localdate(period.starts_at)
+        text = f"{_short(starts)} – {_short(period.update_date)}"
+        groups.append(BarGroup(Label(left + (3 * bar + 2 * gap) / 2, BASELINE + 16, text), bars))
+    return Chart(
+        title="Marketing contacts per billing period",
+        desc=(
+            f"For each of the last {len(periods)} billing periods, the marketing-contact count when it opened, "
+            f"its peak and the count when it closed. The dashed line is the contact tier limit, {tier_limit:,}."
+        ),
+        width=AXIS_WIDTH + max(len(periods), MIN_PERIOD_SLOTS) * step + 8,
+        height=BASELINE + LABEL_HEIGHT,
+        groups=groups,
+        grid=_grid(maximum),
+        legend=[(colour, label) for _, label, colour in PERIOD_SERIES],
+        limit=Label(AXIS_WIDTH, BASELINE - _height(tier_limit, maximum), f"Tier limit {tier_limit:,}"),
+    )
+
+
+def _source_name(reason_type: str, reason_id: str) -> str:
+    return f"{reason_type} {reason_id}".strip()
+
+
+def _source_colours(additions: list[DailyAddition]) -> dict[str, str]:
+    """The largest sources get their own colour, the rest share one."""
+    totals: dict[str, int] = defaultdict(int)
+    for row in additions:
+        totals[_source_name(row.reason_type, row.reason_id)] += row.added
+    ranked = sorted(totals, key=lambda name: (-totals[name], name))
+    return {name: SOURCE_COLOURS[i] if i < len(SOURCE_COLOURS) else OTHER_COLOUR for i, name in enumerate(ranked)}
+
+
+def additions_chart(additions: list[DailyAddition], *, today: date, days: int) -> Chart:
+    """B3: one stacked bar per day, a segment per source, so that a spike from one source stands out."""
+    bar, step = 12, 16
+    colours = _source_colours(additions)
+    by_day: dict[date, list[DailyAddition]] = defaultdict(list)
+    for row in additions:
+        by_day[row.day].append(row)
+    maximum = max([sum(row.added for row in rows) for rows in by_day.values()], default=0)
+    groups = []
+    for index in range(days):
+        day = today - timedelta(days=days - 1 - index)
+        x, top = AXIS_WIDTH + 4 + index * step, float(BASELINE)
+        bars = []
+        for row in sorted(by_day[day], key=lambda row: (-row.added, row.reason_type, row.reason_id)):
+            name, height = _source_name(row.reason_type, row.reason_id), _height(row.added, maximum)
+            top -= height
+            bars.append(Bar(x, round(top, 1), bar, height, colours[name], f"{_short(day)}: {row.added:,} from {name}"))
+        label = Label(x + bar / 2, BASELINE + 16, _short(day)) if (days - 1 - index) % 7 == 0 else None
+        groups.append(BarGroup(label, bars))
+    legend = [(colour, name) for name, colour in colours.items() if colour != OTHER_COLOUR]
+    if OTHER_COLOUR in colours.values():
+        legend.append((OTHER_COLOUR, "Other sources"))
+    return Chart(
+        title=f"Marketing contacts added per day, last {days} days",
+        desc=(
+            f"One stacked bar per day from {_short(today - timedelta(days=days - 1))} to {_short(today)}; each "
+            f"segment is one source (status source type and id). {sum(row.added for row in additions):,} added."
+        ),
+        width=AXIS_WIDTH + 4 + days * step + 8,
+        height=BASELINE + LABEL_HEIGHT,
+        groups=groups,
+        grid=_grid(maximum),
+        legend=legend,
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("contacts/", include("contacts.urls")),
+    path("jobs/", include("jobs.urls")),
     path("settings/users/", include("accounts.urls")),
     path("account/usage/", include("billing.urls")),
     path("marketing/forms/", placeholder("Forms", "marketing"), name="forms"),

@@ -145,7 +145,8 @@ def job_run(*, job_id: int, chunk_size: int | None = None) -> Job:
 def _job_run_chunk(job_id: int, chunk_size: int) -> bool:
     """One chunk and its checkpoint in one transaction; False once the job is finished."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().select_related("created_by").get(pk=job_id)
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the created_by outer join.
+        job = Job.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
         if job.state != Job.State.RUNNING:
             return False
         queryset = Selection.from_dict(job.selection).queryset()
