@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
+BENCH_INDEX_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_index
 
 .PHONY: run install install-dev test lint bench lock clean screenshots
 
@@ -35,6 +36,7 @@ lint: install-dev
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL); BENCH_CONTACTS sets the size (default 1,000,000).
 bench: install-dev
 	CRM_ENV=test DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
+	CRM_ENV=test DATABASE_URL=$(BENCH_INDEX_DATABASE_URL) $(BIN)/python -m bench.index
 
 # Browser tests again, saving the README's screenshots under docs/screenshots/.
 screenshots: install-dev

@@ -117,7 +117,8 @@ def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now:
                 WHERE {pk} = ANY(%s::bigint[]) AND {guard}
                 ORDER BY {pk} FOR UPDATE
             ) AS old
-            WHERE c.{pk} = old.{pk}
+            -- Repeating the ids lets the planner reach c by index; joined only on old it may scan the table.
+            WHERE c.{pk} = old.{pk} AND c.{pk} = ANY(%s::bigint[])
             RETURNING c.{pk} AS contact_id, old.old_status, old.old_pending,
                       c.{reason_type} AS rtype, c.{reason_id} AS rid
         )
@@ -130,6 +131,7 @@ def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now:
         *set_params,
         ids,
         *guard_params,
+        ids,
         now,
         target.is_marketing,
         target.until_renewal,

@@ -175,7 +175,7 @@ def test_r30_actions_are_disabled_without_permission(
             expect(button).to_be_disabled()
 
 
-def test_actions_wait_for_a_selection(page, sign_in, subscription, marketer, marketer_actor):
+def test_actions_wait_for_a_selection(page, sign_in, screenshot, subscription, marketer, marketer_actor):
     contacts_make(count=2, actor=marketer_actor)
     sign_in(marketer)
     page.goto("/contacts/")
@@ -183,3 +183,4 @@ def test_actions_wait_for_a_selection(page, sign_in, subscription, marketer, mar
     expect(menu.get_by_role("button", name="Set as marketing contacts")).to_be_disabled()
     select_page(page)
     expect(menu.get_by_role("button", name="Set as marketing contacts")).to_be_enabled()
+    screenshot("bulk-more-menu")
