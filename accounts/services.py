@@ -39,14 +39,8 @@ def user_marketing_access_set(*, user, granted: bool, actor: Actor) -> bool:
     Access the user has through a group is left alone (see `group_marketing_access_set`).
     """
     _ensure_admin(actor)
-    permission = marketing_access_permission()
-    has_it = user.user_permissions.filter(pk=permission.pk).exists()
-    if has_it == granted:
+    if not _permission_set(user.user_permissions, granted):
         return False
-    if granted:
-        user.user_permissions.add(permission)
-    else:
-        user.user_permissions.remove(permission)
     logger.info("marketing contact access %s user %s by user %s", _verb(granted), user.pk, actor.user_id)
     return True
 
@@ -54,15 +48,18 @@ def user_marketing_access_set(*, user, granted: bool, actor: Actor) -> bool:
 def group_marketing_access_set(*, group: Group, granted: bool, actor: Actor) -> bool:
     """R30: grant or remove *Marketing contact access* for every member of `group`."""
     _ensure_admin(actor)
-    permission = marketing_access_permission()
-    has_it = group.permissions.filter(pk=permission.pk).exists()
-    if has_it == granted:
+    if not _permission_set(group.permissions, granted):
         return False
-    if granted:
-        group.permissions.add(permission)
-    else:
-        group.permissions.remove(permission)
     logger.info("marketing contact access %s group %s by user %s", _verb(granted), group.pk, actor.user_id)
+    return True
+
+
+def _permission_set(permissions, granted: bool) -> bool:
+    """Add or remove Marketing contact access on a user's or group's permissions; False if already so."""
+    permission = marketing_access_permission()
+    if permissions.filter(pk=permission.pk).exists() == granted:
+        return False
+    (permissions.add if granted else permissions.remove)(permission)
     return True
 
 

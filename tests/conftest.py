@@ -57,6 +57,10 @@ def system_actor() -> Actor:
 @pytest.fixture
 def subscription(db, system_actor):
     """A Starter subscription, monthly, renewing on the 15th, with marketing contacts enabled (R1)."""
+    return _starter_subscription(system_actor)
+
+
+def _starter_subscription(system_actor):
     subscription = subscription_create(
         hub_tier=HubTier.STARTER,
         billing_cycle=BillingCycle.MONTHLY,
@@ -89,17 +93,7 @@ def frozen_clock():
 def frozen_subscription(frozen_clock, system_actor):
     """The `subscription` fixture set up on the frozen clock: monthly, renewing on the 15th, limit 1000,
     enabled at `FROZEN_START`; its open period runs to the update date 2026-03-15 (R20)."""
-    subscription = subscription_create(
-        hub_tier=HubTier.STARTER,
-        billing_cycle=BillingCycle.MONTHLY,
-        contract_start=dt.date(2026, 1, 15),
-        renewal_date=dt.date(2027, 1, 15),
-        contact_tier_limit=1000,
-        tier_block_size=1000,
-    )
-    marketing_contacts_enable(actor=system_actor)
-    subscription.refresh_from_db()
-    return subscription
+    return _starter_subscription(system_actor)
 
 
 def _db_state() -> dict:
