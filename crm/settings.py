@@ -56,12 +56,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "contacts",
     "marketing_status",
     "billing",
     "workflows",
     "jobs",
+    "integrations",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +215,32 @@ CRM_TIER_BLOCK_SIZE = {
 CRM_BULK_CHUNK_SIZE = env_int("CRM_BULK_CHUNK_SIZE", 5000)
 # R22: archived contacts can be restored for this many days.
 CRM_RESTORE_WINDOW_DAYS = 90
+
+# --- REST API (HubSpot's CRM v3 dialect) ----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.IntegrationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScopes"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM API",
+    "DESCRIPTION": "HubSpot-compatible CRM v3 contacts API, plus marketing-status endpoints.",
+    "VERSION": "3",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Per integration: requests in any rolling 10 seconds, and per day (HubSpot's headers report both).
+CRM_API_RATE_LIMIT_10S = env_int("CRM_API_RATE_LIMIT_10S", 190)
+CRM_API_RATE_LIMIT_DAILY = env_int("CRM_API_RATE_LIMIT_DAILY", 625_000)
+# Rate-limit counters live in Redis when it is configured (shared by every web process); otherwise in
+# each process's memory. REDIS_URL, else the Celery broker when that is Redis.
+REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,8 @@ urlpatterns = [
     path("marketing/forms/", placeholder("Forms", "marketing"), name="forms"),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
+    path("settings/integrations/", include("integrations.urls")),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("healthz", health, name="health"),
 ]

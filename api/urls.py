@@ -1,0 +1,26 @@
+"""HubSpot's CRM v3 paths for contacts, the marketing-status endpoints (B1), and the schema and docs."""
+
+from django.urls import path, re_path
+
+from api.errors import json_not_found
+from api.views import contacts, marketing, schema, search
+
+CONTACTS = "crm/v3/objects/contacts"
+MARKETING = "marketing/v3/marketing-contacts"
+
+app_name = "api"
+urlpatterns = [
+    path(CONTACTS, contacts.ContactCollectionView.as_view(), name="contacts"),
+    path(f"{CONTACTS}/batch/read", contacts.BatchReadView.as_view(), name="contacts-batch-read"),
+    path(f"{CONTACTS}/batch/create", contacts.BatchCreateView.as_view(), name="contacts-batch-create"),
+    path(f"{CONTACTS}/batch/update", contacts.BatchUpdateView.as_view(), name="contacts-batch-update"),
+    path(f"{CONTACTS}/batch/upsert", contacts.BatchUpsertView.as_view(), name="contacts-batch-upsert"),
+    path(f"{CONTACTS}/batch/archive", contacts.BatchArchiveView.as_view(), name="contacts-batch-archive"),
+    path(f"{CONTACTS}/search", search.ContactSearchView.as_view(), name="contacts-search"),
+    path(f"{CONTACTS}/<str:contact_id>", contacts.ContactDetailView.as_view(), name="contact"),
+    path(f"{MARKETING}/batch/set-marketing", marketing.SetMarketingView.as_view(), name="set-marketing"),
+    path(f"{MARKETING}/batch/set-non-marketing", marketing.SetNonMarketingView.as_view(), name="set-non-marketing"),
+    path(f"{MARKETING}/usage", marketing.UsageView.as_view(), name="usage"),
+    *schema.urlpatterns,
+    re_path(r"^(crm|marketing)/v3/", json_not_found),
+]

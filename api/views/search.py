@@ -1,0 +1,7 @@
+"""(stub: being written)"""
+
+from api.views.base import ApiView
+
+
+class ContactSearchView(ApiView):
+    pass
