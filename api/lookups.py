@@ -30,7 +30,7 @@ def _key(raw: object, id_property: str) -> str | int | None:
     text = str(raw).strip()
     if id_property == "email":
         return normalize_email(text)
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def contacts_by_ids(

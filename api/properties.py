@@ -7,10 +7,8 @@ the search and the schema read.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-
-from django.utils import timezone
 
 from api.errors import validation_error
 from contacts.models import Contact, EmailSubscription, LifecycleStage
@@ -48,9 +46,7 @@ def to_string(value: Any) -> str:
 
 def format_datetime(moment: datetime) -> str:
     """HubSpot's timestamps: `2026-11-22T07:33:52.123Z`."""
-    return (
-        timezone.localtime(moment, timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 MARKETING_STATUS = "hs_marketable_status"

@@ -95,7 +95,9 @@ def _raise_if_taken(emails: list[str]) -> None:
         raise ContactConflict(*existing)
 
 
-def _decide(*, tool: CreationTool, source_id: str, marketing: bool, actor: Actor) -> NewContactDecision:
+def _decide(
+    *, tool: CreationTool, source_id: str, marketing: bool, stated_marketing: bool | None, actor: Actor
+) -> NewContactDecision:
     subscription = subscription_get()
     setting = creation_tool_setting_get(tool=tool, source_id=source_id) if tool in CONFIGURABLE_TOOL_DEFAULTS else None
     decision = decide_new_contact(
@@ -103,6 +105,7 @@ def _decide(*, tool: CreationTool, source_id: str, marketing: bool, actor: Actor
         source_id=source_id,
         tool_setting=setting,
         requested_marketing=marketing,
+        stated_marketing=stated_marketing,
         enabled=subscription is not None and subscription.marketing_contacts_enabled,
     )
     if decision.needs_permission:
@@ -122,20 +125,24 @@ def contacts_create(
     actor: Actor,
     source_id: str = "",
     marketing: bool = False,
+    stated_marketing: bool | None = None,
     confirm_tier_upgrade: bool = False,
 ) -> list[Contact]:
     """R2–R9: create contacts with `tool`; their marketing status comes from the policy.
 
     `marketing` is the creator's choice for manual creation (R3) and single-file imports (R4);
-    choosing it needs the Marketing contact access permission (R30). One history row is written per
-    contact that gets a status. All or nothing: an invalid input or a taken email raises and
-    creates no contact.
+    choosing it needs the Marketing contact access permission (R30). `stated_marketing` is the status
+    an integration writes on create (B1), which needs the marketing-contacts.write scope. One history
+    row is written per contact that gets a status. All or nothing: an invalid input or a taken email
+    raises and creates no contact.
     """
     _ensure_user_perm(actor, "contacts.add_contact", "You need permission to create contacts.")
     rows = _validated(data)
     if tool == CreationTool.MANUAL and not source_id and actor.kind == ActorKind.USER:
         source_id = actor.id  # R3: a manual creation's source is the user who created the contact
-    decision = _decide(tool=tool, source_id=source_id, marketing=marketing, actor=actor)
+    decision = _decide(
+        tool=tool, source_id=source_id, marketing=marketing, stated_marketing=stated_marketing, actor=actor
+    )
     if not rows:
         return []
     status = decision.status

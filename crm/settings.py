@@ -220,7 +220,7 @@ CRM_RESTORE_WINDOW_DAYS = 90
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.IntegrationTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScopes"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONBodyParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -241,6 +241,7 @@ CRM_API_RATE_LIMIT_DAILY = env_int("CRM_API_RATE_LIMIT_DAILY", 625_000)
 # Rate-limit counters live in Redis when it is configured (shared by every web process); otherwise in
 # each process's memory. REDIS_URL, else the Celery broker when that is Redis.
 REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+CRM_API_RATE_LIMIT_PREFIX = os.environ.get("CRM_API_RATE_LIMIT_PREFIX", "crm:ratelimit")
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

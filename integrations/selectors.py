@@ -5,7 +5,8 @@ import hashlib
 from django.db.models import QuerySet
 
 from integrations.models import Integration
-from marketing_status.policy import CreationTool
+from marketing_status.models import CreationToolSetting, CreationToolSettingChange
+from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool
 from marketing_status.selectors import creation_tool_setting_get
 
 
@@ -26,3 +27,23 @@ def integrations_list() -> QuerySet:
 def integration_marketing_on_create(*, integration: Integration) -> bool:
     """R8: whether this integration creates marketing contacts (off unless someone switched it on)."""
     return creation_tool_setting_get(tool=CreationTool.INTEGRATION, source_id=str(integration.pk))
+
+
+def integrations_marketing_on_create(*, integrations: list[Integration]) -> dict[int, bool]:
+    """R8 for a page of integrations, in one query: the stored setting, or the default (off)."""
+    stored = dict(
+        CreationToolSetting.objects.filter(
+            tool=CreationTool.INTEGRATION, source_id__in=[str(integration.pk) for integration in integrations]
+        ).values_list("source_id", "marketing_on_create")
+    )
+    default = CONFIGURABLE_TOOL_DEFAULTS[CreationTool.INTEGRATION]
+    return {integration.pk: stored.get(str(integration.pk), default) for integration in integrations}
+
+
+def integration_setting_history(*, integration: Integration) -> QuerySet:
+    """R8: who switched this integration's setting, when, from what to what; newest first."""
+    return (
+        CreationToolSettingChange.objects.filter(tool=CreationTool.INTEGRATION, source_id=str(integration.pk))
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+    )

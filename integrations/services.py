@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Integration
-from integrations.scopes import ALL_SCOPES, DEFAULT_SCOPES
+from integrations.scopes import ALL_SCOPES, DEFAULT_SCOPES, MARKETING_WRITE
 from integrations.selectors import token_hash
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
@@ -33,16 +33,20 @@ def integration_create(
 ) -> tuple[Integration, str]:
     """Create an integration and return it with its token, which is not stored and cannot be shown again.
 
-    R8: `marketing_on_create` switches on this integration's "create contacts as marketing" setting,
-    which needs the Marketing contact access permission (R30).
+    R8: `marketing_on_create` switches on this integration's "create contacts as marketing" setting.
+    R30: that, and granting the `marketing-contacts.write` scope (which lets the token change marketing
+    status), need the Marketing contact access permission: whoever may not change statuses may not hand
+    that right to a token. Refused or invalid: nothing is created.
     """
     name = name.strip()
     scopes = sorted(set(scopes))
     if not name:
         raise IntegrationInvalid("Give the integration a name.")
+    if len(name) > Integration._meta.get_field("name").max_length:
+        raise IntegrationInvalid("The name can have at most 100 characters.")
     if unknown := set(scopes) - ALL_SCOPES:
         raise IntegrationInvalid(f"Unknown scope(s): {', '.join(sorted(unknown))}.")
-    if marketing_on_create:
+    if marketing_on_create or MARKETING_WRITE in scopes:
         actor.ensure_may_change_status()
     token = _new_token()
     with transaction.atomic():

@@ -55,6 +55,9 @@ CONFIGURABLE_TOOL_DEFAULTS: dict[CreationTool, bool] = {
 }
 # R3, R4: tools where the person creating the contacts chooses.
 CHOOSING_TOOLS = frozenset({CreationTool.MANUAL, CreationTool.IMPORT})
+# B1: tools whose caller may state the new contact's status outright (the API's hs_marketable_status
+# on create), overriding the tool's setting; stating it needs the marketing-contacts.write scope (R30).
+STATING_TOOLS = frozenset({CreationTool.INTEGRATION})
 # R5, R6: tools whose setting also upgrades an existing non-marketing contact.
 UPGRADING_TOOLS = frozenset({CreationTool.HUBSPOT_FORM, CreationTool.NON_HUBSPOT_FORM})
 
@@ -149,6 +152,7 @@ def decide_new_contact(
     source_id: str,
     tool_setting: bool | None = None,
     requested_marketing: bool = False,
+    stated_marketing: bool | None = None,
     enabled: bool = True,
 ) -> NewContactDecision:
     """R2–R9: the status a contact created by `tool` gets.
@@ -157,10 +161,15 @@ def decide_new_contact(
     (None: never changed, so the tool's default applies). `requested_marketing` is the creator's
     choice for manual creation (R3) and the "Set all contacts as marketing contacts" checkbox of a
     single-file, single-object import (R4). With marketing contacts not yet enabled (`enabled`
-    False) contacts have no status until R1 sets them all.
+    False) contacts have no status until R1 sets them all. `stated_marketing` (B1) is the status an
+    integration writes in `hs_marketable_status` when it creates a contact: it overrides the
+    integration's setting (R8) and, like a person's choice, needs the permission (R30).
     """
     reason_type = TOOL_REASON_TYPES.get(tool, ReasonType.INITIAL_STATE)
-    if tool in CHOOSING_TOOLS:
+    stated = tool in STATING_TOOLS and stated_marketing is not None
+    if stated:
+        marketing = stated_marketing
+    elif tool in CHOOSING_TOOLS:
         marketing = requested_marketing
     elif tool in CONFIGURABLE_TOOL_DEFAULTS:
         marketing = CONFIGURABLE_TOOL_DEFAULTS[tool] if tool_setting is None else tool_setting
@@ -169,7 +178,8 @@ def decide_new_contact(
     if not enabled:
         return NewContactDecision(UNSET, reason_type, source_id, needs_permission=False)
     status = MARKETING if marketing else NON_MARKETING
-    return NewContactDecision(status, reason_type, source_id, needs_permission=marketing and tool in CHOOSING_TOOLS)
+    needs_permission = stated or (marketing and tool in CHOOSING_TOOLS)
+    return NewContactDecision(status, reason_type, source_id, needs_permission=needs_permission)
 
 
 def upgrades_existing_contact(*, tool: CreationTool, tool_setting: bool | None) -> bool:

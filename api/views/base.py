@@ -1,11 +1,11 @@
 """The base of every API view: token auth, scopes, rate limit, JSON only, one error shape."""
 
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from api.authentication import IntegrationTokenAuthentication
 from api.errors import correlation_id
+from api.parsers import JSONBodyParser
 from api.permissions import HasScopes
 from api.ratelimit import IntegrationRateThrottle, rate_limit_headers
 
@@ -17,7 +17,7 @@ class ApiView(APIView):
     authentication_classes = [IntegrationTokenAuthentication]
     permission_classes = [HasScopes]
     throttle_classes = [IntegrationRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONBodyParser]
     renderer_classes = [JSONRenderer]
     required_scopes: dict[str, tuple[str, ...]] = {}
 

@@ -270,6 +270,50 @@ def test_r8_integration_setting_affects_only_contacts_created_after_it_is_switch
     assert marketing_count() == 1
 
 
+def test_b1_an_integration_with_the_scope_states_the_status_of_the_contacts_it_creates(frozen_subscription):
+    app = Actor.for_integration("app-1", scopes={"marketing-contacts.write"})
+    creation_tool_setting_set(
+        tool=CreationTool.INTEGRATION, source_id="app-1", marketing_on_create=True, actor=Actor.system("tests")
+    )
+
+    (non_marketing,) = contacts_create(
+        data=[{"email": "a@example.com"}],
+        tool=CreationTool.INTEGRATION,
+        actor=app,
+        source_id="app-1",
+        stated_marketing=False,
+    )
+    (marketing,) = contacts_create(
+        data=[{"email": "b@example.com"}],
+        tool=CreationTool.INTEGRATION,
+        actor=app,
+        source_id="app-1",
+        stated_marketing=True,
+    )
+
+    assert _state(non_marketing) == (False, False, "INTEGRATOR_SET", "app-1")
+    assert _state(marketing) == (True, False, "INTEGRATOR_SET", "app-1")
+
+
+def test_b1_r30_an_integration_without_the_scope_cannot_state_a_status_and_nothing_is_created(
+    frozen_subscription, db_state
+):
+    app = Actor.for_integration("app-1")
+    before = db_state()
+
+    for stated in (False, True):
+        with pytest.raises(MarketingStatusPermissionDenied):
+            contacts_create(
+                data=[{"email": "a@example.com"}],
+                tool=CreationTool.INTEGRATION,
+                actor=app,
+                source_id="app-1",
+                stated_marketing=stated,
+            )
+
+    assert db_state() == before
+
+
 def test_r9_to_market_to_a_non_customizable_contact_set_it_afterwards(frozen_subscription, marketer_actor):
     contact = contact_create(tool=CreationTool.MEETINGS, actor=marketer_actor, source_id="m-1", email="a@ex.com")
 

@@ -229,3 +229,22 @@ def test_r10_r12_sources_of_set_marketing_are_non_marketing_and_pending():
 
 def test_r11_sources_of_set_non_marketing_are_marketing_only():
     assert sources_of_switch(to_marketing=False) == ((MARKETING,), PENDING)
+
+
+@pytest.mark.parametrize("setting", [None, False, True])
+@pytest.mark.parametrize("stated", [False, True])
+def test_b1_r8_an_integration_stating_the_status_overrides_its_setting_and_needs_the_scope(setting, stated):
+    decision = decide_new_contact(
+        tool=CreationTool.INTEGRATION, source_id="app-1", tool_setting=setting, stated_marketing=stated
+    )
+
+    assert decision.status == (MARKETING if stated else NON_MARKETING)
+    assert (decision.reason_type, decision.reason_id) == (ReasonType.INTEGRATOR_SET, "app-1")
+    assert decision.needs_permission is True
+
+
+@pytest.mark.parametrize("tool", sorted(set(CreationTool) - {CreationTool.INTEGRATION}))
+def test_b1_only_integrations_may_state_the_status_of_new_contacts(tool):
+    stated = decide_new_contact(tool=tool, source_id="x", stated_marketing=True)
+
+    assert stated == decide_new_contact(tool=tool, source_id="x")
