@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 BENCH_INDEX_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_index
+BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_api
 
 .PHONY: run install install-dev test lint bench lock clean screenshots
 
@@ -34,9 +35,13 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL); BENCH_CONTACTS sets the size (default 1,000,000).
+# The API bench loads gunicorn with wrk (a Debian package, installed here when missing) and Redis db 8.
 bench: install-dev
+	command -v wrk >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
 	CRM_ENV=test DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 	CRM_ENV=test DATABASE_URL=$(BENCH_INDEX_DATABASE_URL) $(BIN)/python -m bench.index
+	CRM_ENV=test BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) $(BIN)/python -m bench.api
 
 # Browser tests again, saving the README's screenshots under docs/screenshots/.
 screenshots: install-dev
