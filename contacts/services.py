@@ -12,14 +12,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from billing.models import Subscription
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
 from contacts.models import Contact, ContactList, ContactListMembership, EmailSubscription, LifecycleStage
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
-from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool, NewContactDecision, decide_new_contact
 from marketing_status.selectors import creation_tool_setting_get, new_contacts_billing_impact
 from marketing_status.services import ContactSelection, TierGuardRefused, id_chunks
+from marketing_status.transitions import record_creations
 
 EDITABLE_FIELDS = (
     "email",
@@ -90,15 +91,23 @@ def _validated(data: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _raise_if_taken(emails: list[str]) -> None:
-    existing = Contact.objects.filter(email__in=emails, archived_at__isnull=True).values_list("email", "pk").first()
-    if existing:
-        raise ContactConflict(*existing)
+    # Unordered on purpose: `.first()` would add ORDER BY id, and with many emails PostgreSQL then walks
+    # the primary key and filters every row instead of probing the email index (23 ms at 100,000 contacts,
+    # 230 ms at 1,000,000, against 0.1 ms). Which taken email is reported does not matter.
+    existing = Contact.objects.filter(email__in=emails, archived_at__isnull=True).order_by().values_list("email", "pk")
+    for email, pk in existing[:1]:
+        raise ContactConflict(email, pk)
 
 
 def _decide(
-    *, tool: CreationTool, source_id: str, marketing: bool, stated_marketing: bool | None, actor: Actor
+    *,
+    tool: CreationTool,
+    source_id: str,
+    marketing: bool,
+    stated_marketing: bool | None,
+    actor: Actor,
+    subscription: Subscription | None,
 ) -> NewContactDecision:
-    subscription = subscription_get()
     setting = creation_tool_setting_get(tool=tool, source_id=source_id) if tool in CONFIGURABLE_TOOL_DEFAULTS else None
     decision = decide_new_contact(
         tool=tool,
@@ -140,18 +149,22 @@ def contacts_create(
     rows = _validated(data)
     if tool == CreationTool.MANUAL and not source_id and actor.kind == ActorKind.USER:
         source_id = actor.id  # R3: a manual creation's source is the user who created the contact
+    subscription = subscription_get()
     decision = _decide(
-        tool=tool, source_id=source_id, marketing=marketing, stated_marketing=stated_marketing, actor=actor
+        tool=tool,
+        source_id=source_id,
+        marketing=marketing,
+        stated_marketing=stated_marketing,
+        actor=actor,
+        subscription=subscription,
     )
     if not rows:
         return []
     status = decision.status
-    subscription = subscription_get()
     if status.is_marketing and subscription and subscription.tier_guard_enabled and not confirm_tier_upgrade:
         impact = new_contacts_billing_impact(count=len(rows))
         if impact.crosses_tier:
             raise TierGuardRefused(impact)  # B4
-    _raise_if_taken([row["email"] for row in rows if row["email"]])
     now = timezone.now()
     contacts = [
         Contact(
@@ -171,29 +184,15 @@ def contacts_create(
         with transaction.atomic():
             Contact.objects.bulk_create(contacts, batch_size=1000)
             if status.is_marketing is not None:
-                MarketingStatusChange.objects.bulk_create(
-                    [_creation_history(contact, actor, now) for contact in contacts], batch_size=1000
-                )
+                record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=now)
     except IntegrityError:
-        _raise_if_taken([row["email"] for row in rows if row["email"]])  # lost a race for an email
+        # The unique constraint is the check, so a concurrent creation cannot slip between a look-up
+        # and the INSERT; this look-up only names the contact that holds the email.
+        _raise_if_taken([row["email"] for row in rows if row["email"]])
         raise
     if status.is_marketing:
         subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id)
     return contacts
-
-
-def _creation_history(contact: Contact, actor: Actor, now) -> MarketingStatusChange:
-    return MarketingStatusChange(
-        contact_id=contact.pk,
-        changed_at=now,
-        old_status=None,
-        new_status=contact.marketable_status,
-        reason_type=contact.marketable_reason_type,
-        reason_id=contact.marketable_reason_id,
-        actor_type=actor.kind.value,
-        actor_id=actor.id,
-        actor_user_id=actor.user_id,
-    )
 
 
 def contact_create(*, tool: CreationTool, actor: Actor, source_id: str = "", marketing: bool = False, **fields):

@@ -184,3 +184,33 @@ def _apply_sqlite(ids: list[int], transition: Transition, actor: Actor, now: dat
         ]
     )
     return len(changed)
+
+
+def record_creations(*, ids: Sequence[int], actor: Actor, now: datetime) -> int:
+    """Write the first history row (old status none) of each new contact among `ids`, in one statement.
+
+    The row copies the status and reason the contact was created with, so it is built by
+    `INSERT … SELECT` from the contacts table rather than from model instances: a batch of 100 new
+    contacts costs one short statement instead of 100 objects and 1,100 prepared values. Call inside
+    the transaction that created the contacts. Returns how many rows were written.
+    """
+    if not ids:
+        return 0
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    history = connection.ops.quote_name(MarketingStatusChange._meta.db_table)
+    pk = _contact_column("id")
+    if connection.vendor == "postgresql":
+        id_match, id_param = f"{pk} = ANY(%s::bigint[])", list(ids)
+    else:
+        id_match, id_param = f"{pk} IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+    status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
+    reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
+    sql = f"""
+        INSERT INTO {history} ({_history_columns()})
+        SELECT {pk}, %s, NULL, {status}, %s, {pending}, {reason_type}, {reason_id},
+               CAST(%s AS varchar), CAST(%s AS varchar), CAST(%s AS {_cast(MarketingStatusChange, "actor_user")})
+        FROM {table} WHERE {id_match} AND {status} IS NOT NULL
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, False, actor.kind.value, actor.id, actor.user_id, id_param])
+        return cursor.rowcount
