@@ -17,7 +17,13 @@ from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
 from contacts.models import Contact, ContactList, ContactListMembership, EmailSubscription, LifecycleStage
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
-from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool, NewContactDecision, decide_new_contact
+from marketing_status.policy import (
+    CONFIGURABLE_TOOL_DEFAULTS,
+    NON_MARKETING,
+    CreationTool,
+    NewContactDecision,
+    decide_new_contact,
+)
 from marketing_status.selectors import creation_tool_setting_get, new_contacts_billing_impact
 from marketing_status.services import ContactSelection, TierGuardRefused, id_chunks
 from marketing_status.transitions import record_creations
@@ -136,6 +142,7 @@ def contacts_create(
     marketing: bool = False,
     stated_marketing: bool | None = None,
     confirm_tier_upgrade: bool = False,
+    tier_guard_holds: bool = False,
 ) -> list[Contact]:
     """R2–R9: create contacts with `tool`; their marketing status comes from the policy.
 
@@ -144,6 +151,11 @@ def contacts_create(
     an integration writes on create (B1), which needs the marketing-contacts.write scope. One history
     row is written per contact that gets a status. All or nothing: an invalid input or a taken email
     raises and creates no contact.
+
+    B4: with the tier guard on, marketing contacts that would cross the tier raise `TierGuardRefused`
+    unless `confirm_tier_upgrade`. Unattended intake (forms, chat, imports) cannot ask anyone to
+    confirm and must not lose the contact, so it passes `tier_guard_holds`: the contacts are then
+    created non-marketing, and the caller sees it on `marketable_status`.
     """
     _ensure_user_perm(actor, "contacts.add_contact", "You need permission to create contacts.")
     rows = _validated(data)
@@ -163,8 +175,10 @@ def contacts_create(
     status = decision.status
     if status.is_marketing and subscription and subscription.tier_guard_enabled and not confirm_tier_upgrade:
         impact = new_contacts_billing_impact(count=len(rows))
-        if impact.crosses_tier:
+        if impact.crosses_tier and not tier_guard_holds:
             raise TierGuardRefused(impact)  # B4
+        if impact.crosses_tier:
+            status = NON_MARKETING  # B4, held: kept, not billed, until someone confirms
     now = timezone.now()
     contacts = [
         Contact(

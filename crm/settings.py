@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jobs",
     "integrations",
     "api",
+    "capture",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,20 @@ CRM_API_RATE_LIMIT_DAILY = env_int("CRM_API_RATE_LIMIT_DAILY", 625_000)
 # each process's memory. REDIS_URL, else the Celery broker when that is Redis.
 REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 CRM_API_RATE_LIMIT_PREFIX = os.environ.get("CRM_API_RATE_LIMIT_PREFIX", "crm:ratelimit")
+
+# --- Lead capture -----------------------------------------------------------------------------
+# Public intake (form submissions, chat, meeting bookings): requests per source address in any
+# rolling 10 seconds and per day, counted where the API's are.
+CRM_INTAKE_RATE_LIMIT_10S = env_int("CRM_INTAKE_RATE_LIMIT_10S", 20)
+CRM_INTAKE_RATE_LIMIT_DAILY = env_int("CRM_INTAKE_RATE_LIMIT_DAILY", 2_000)
+CRM_INTAKE_RATE_LIMIT_PREFIX = os.environ.get("CRM_INTAKE_RATE_LIMIT_PREFIX", "intake")
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+CRM_TRUSTED_PROXIES = env_int("CRM_TRUSTED_PROXIES", 0)
+# The account id in HubSpot-shaped intake URLs (/submissions/v3/integration/submit/<portal id>/<form id>).
+CRM_PORTAL_ID = os.environ.get("CRM_PORTAL_ID", "1")
+# Where public pages and snippets say the app lives (embed codes on other sites need an absolute URL);
+# empty: the host of the request that shows the snippet.
+CRM_PUBLIC_URL = os.environ.get("CRM_PUBLIC_URL", "").rstrip("/")
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -28,6 +28,7 @@ urlpatterns = [
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("settings/integrations/", include("integrations.urls")),
+    path("settings/lead-capture/", include("capture.urls")),
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
     path("healthz", health, name="health"),

@@ -5,3 +5,10 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self):
+        from capture.sources import register
+        from integrations.selectors import integrations_by_source_id
+        from marketing_status.policy import CreationTool
+
+        register(CreationTool.INTEGRATION, integrations_by_source_id)

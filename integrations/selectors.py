@@ -3,6 +3,7 @@
 import hashlib
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from integrations.models import Integration
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
@@ -47,3 +48,10 @@ def integration_setting_history(*, integration: Integration) -> QuerySet:
         .select_related("changed_by")
         .order_by("-changed_at", "-pk")
     )
+
+
+def integrations_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Integration id -> (name, detail URL), for pages that list settings by source id (`capture.sources`)."""
+    ids = [int(source_id) for source_id in source_ids if source_id.isdigit()]
+    rows = Integration.objects.filter(pk__in=ids).values_list("pk", "name")
+    return {str(pk): (name, reverse("integrations:detail", args=[pk])) for pk, name in rows}

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests use the real database of the run (SQLite or PostgreSQL) and real services."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -20,6 +21,12 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_intake_counts(settings):
+    """Each test counts public-intake requests (per source address) from zero, in memory or in Redis."""
+    settings.CRM_INTAKE_RATE_LIMIT_PREFIX = f"intake-test:{uuid.uuid4().hex}"
 
 
 @pytest.fixture

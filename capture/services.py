@@ -1,0 +1,106 @@
+"""Contacts arriving through a lead-capture tool: create a new contact or match an existing one (R2–R9).
+
+Forms, non-HubSpot forms, chatflows, meetings, tickets, logged emails and the extension all call
+`contact_capture`. It finds the live contact with the submitted email; if there is none it creates
+one with the tool (its status comes from the policy, R3–R9), and if there is one it updates the
+submitted properties and, when the tool's setting asks for it (R5, R6), sets it as marketing
+(R10, or R12 for a pending contact; R13 for one already marketing). Whatever happens, the caller
+gets the same kind of answer, so public endpoints never reveal whether a contact existed.
+
+Unattended intake has nobody to confirm a tier upgrade (B4): with the tier guard on, a submission
+that would cross the tier keeps its contact non-marketing and says so (`held_by_tier_guard`).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contacts.models import Contact
+from contacts.services import ContactConflict, contact_update, contacts_create, normalize_email
+from marketing_status.actors import Actor
+from marketing_status.policy import (
+    CONFIGURABLE_TOOL_DEFAULTS,
+    CreationTool,
+    decide_new_contact,
+    upgrades_existing_contact,
+)
+from marketing_status.selectors import creation_tool_setting_get
+from marketing_status.services import MarketingContactsNotEnabled, TierGuardRefused, contacts_set_marketing
+
+# A lost race for a new email is retried this many times as a match.
+CAPTURE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    contact: Contact
+    created: bool  # a new contact, created by the tool
+    upgraded: bool  # an existing contact set as marketing by the submission (R5, R6)
+    held_by_tier_guard: bool = False  # B4: would have been marketing, kept non-marketing instead
+
+
+def _tool_setting(tool: CreationTool, source_id: str) -> bool | None:
+    if tool not in CONFIGURABLE_TOOL_DEFAULTS:
+        return None
+    return creation_tool_setting_get(tool=tool, source_id=source_id)
+
+
+def _live_contact(email: str | None) -> Contact | None:
+    if not email:
+        return None
+    return Contact.objects.filter(email=email, archived_at__isnull=True).first()
+
+
+def _update_existing(contact: Contact, data: Mapping[str, Any], actor: Actor) -> Contact:
+    """Submitted values replace stored ones; empty values and the email itself leave them alone."""
+    changes = {name: value for name, value in data.items() if name != "email" and value not in (None, "")}
+    return contact_update(contact=contact, data=changes, actor=actor) if changes else contact
+
+
+def _upgrade(contact: Contact, tool: CreationTool, source_id: str, actor: Actor) -> tuple[bool, bool]:
+    """R5, R6: (upgraded, held by the tier guard)."""
+    if not upgrades_existing_contact(tool=tool, tool_setting=_tool_setting(tool, source_id)):
+        return False, False
+    try:
+        result = contacts_set_marketing(contacts=[contact.pk], actor=actor)
+    except TierGuardRefused:
+        return False, True
+    except MarketingContactsNotEnabled:
+        return False, False  # before R1 contacts have no status to change
+    return result.changed > 0, False
+
+
+def contact_capture(*, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor) -> CaptureResult:
+    """R2–R9: the contact a submission through `tool` (form, chatflow, meeting…) names, created or matched.
+
+    `data` holds contact properties (`contacts.services.EDITABLE_FIELDS`); invalid values raise
+    `ContactInvalid` and change nothing. A submission without an email always creates a contact.
+    """
+    email = normalize_email(data.get("email"))
+    data = {**data, "email": email}
+    conflict = None
+    for _ in range(CAPTURE_ATTEMPTS):
+        existing = _live_contact(email)
+        if existing is not None:
+            return _capture_existing(existing, data, tool, source_id, actor)
+        try:
+            (contact,) = contacts_create(
+                data=[data], tool=tool, actor=actor, source_id=source_id, tier_guard_holds=True
+            )
+        except ContactConflict as exc:
+            conflict = exc  # created meanwhile by a concurrent submission: match it
+            continue
+        decision = decide_new_contact(tool=tool, source_id=source_id, tool_setting=_tool_setting(tool, source_id))
+        held = bool(decision.status.is_marketing) and contact.marketable_status is False
+        return CaptureResult(contact, created=True, upgraded=False, held_by_tier_guard=held)
+    raise conflict
+
+
+def _capture_existing(
+    contact: Contact, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor
+) -> CaptureResult:
+    contact = _update_existing(contact, data, actor)
+    upgraded, held = _upgrade(contact, tool, source_id, actor)
+    if upgraded:
+        contact.refresh_from_db()
+    return CaptureResult(contact, created=False, upgraded=upgraded, held_by_tier_guard=held)
