@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "integrations",
     "api",
     "capture",
+    "leadforms",
 ]
 
 MIDDLEWARE = [

@@ -24,12 +24,14 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("settings/users/", include("accounts.urls")),
     path("account/usage/", include("billing.urls")),
-    path("marketing/forms/", placeholder("Forms", "marketing"), name="forms"),
+    path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/lead-capture/", include("capture.urls")),
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
+    # Public intake: the only endpoints without authentication (capture.public.public_endpoint).
+    path("", include("leadforms.public_urls")),
     path("healthz", health, name="health"),
 ]
