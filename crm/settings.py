@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "api",
     "capture",
     "leadforms",
+    "conversations",
 ]
 
 MIDDLEWARE = [

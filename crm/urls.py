@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/usage/", include("billing.urls")),
     path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
+    path("conversations/", include("conversations.urls")),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/lead-capture/", include("capture.urls")),
@@ -33,5 +34,6 @@ urlpatterns = [
     path("", include("api.urls")),
     # Public intake: the only endpoints without authentication (capture.public.public_endpoint).
     path("", include("leadforms.public_urls")),
+    path("", include("conversations.public_urls")),
     path("healthz", health, name="health"),
 ]

@@ -1,0 +1,61 @@
+"""Reads of chatflows and conversations: the admin lists and the widget's look-ups by public id and token."""
+
+import re
+import uuid
+
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+
+from conversations.models import Chatflow, Conversation, Message
+from conversations.services import token_hash
+
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
+MAX_MESSAGES_PER_POLL = 200
+
+
+def chatflows_list() -> QuerySet:
+    """Every chatflow with its number of conversations, by name."""
+    return Chatflow.objects.annotate(conversation_count=Count("conversations")).order_by("name", "pk")
+
+
+def chatflow_public_get(*, public_id: str) -> Chatflow | None:
+    """The switched-on chatflow a widget names, or None (unknown, malformed and switched-off alike)."""
+    try:
+        value = uuid.UUID(public_id)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return Chatflow.objects.filter(public_id=value, is_enabled=True).first()
+
+
+def conversation_for_token(*, token: str) -> Conversation | None:
+    """The conversation a visitor's token opens, if its chatflow is switched on; None otherwise."""
+    if not isinstance(token, str) or not TOKEN_FORMAT.fullmatch(token):
+        return None
+    return (
+        Conversation.objects.select_related("chatflow")
+        .filter(token_hash=token_hash(token), chatflow__is_enabled=True)
+        .first()
+    )
+
+
+def messages_after(*, conversation: Conversation, after: int, limit: int = MAX_MESSAGES_PER_POLL) -> list[Message]:
+    """The conversation's messages numbered above `after`, oldest first, at most `limit`."""
+    return list(Message.objects.filter(conversation=conversation, seq__gt=after).order_by("seq")[:limit])
+
+
+def conversations_of(*, chatflow: Chatflow) -> QuerySet:
+    """A chatflow's conversations, most recent first, with their contact (`last_seq` counts the messages)."""
+    return Conversation.objects.filter(chatflow=chatflow).select_related("contact").order_by("-last_message_at", "-pk")
+
+
+def transcript(*, conversation: Conversation) -> QuerySet:
+    """Every message of a conversation, oldest first, with the agents who wrote them."""
+    return Message.objects.filter(conversation=conversation).select_related("author").order_by("seq")
+
+
+def chatflows_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Chatflow id -> (name, editor URL), for pages that list settings by source id (`capture.sources`)."""
+    ids = [int(source_id) for source_id in source_ids if source_id.isdigit()]
+    rows = Chatflow.objects.filter(pk__in=ids).values_list("pk", "name")
+    return {str(pk): (name, reverse("conversations:edit", args=[pk])) for pk, name in rows}
