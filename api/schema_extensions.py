@@ -18,6 +18,7 @@ from api.permissions import scopes_required
 SECURITY_SCHEME = "private_app_token"
 
 BASIC, BATCH, SEARCH, MARKETING = "Basic", "Batch", "Search", "Marketing contacts"
+EXTENSIONS = "Mobile app and email extension"
 
 # view class name -> {HTTP method: (operationId, tag)}. operationIds are unique across the document.
 OPERATIONS: dict[str, dict[str, tuple[str, str]]] = {
@@ -36,6 +37,7 @@ OPERATIONS: dict[str, dict[str, tuple[str, str]]] = {
     "SetMarketingView": {"post": ("setMarketing", MARKETING)},
     "SetNonMarketingView": {"post": ("setNonMarketing", MARKETING)},
     "UsageView": {"get": ("getUsage", MARKETING)},
+    "ExtensionContactView": {"post": ("createFromExtension", EXTENSIONS)},
 }
 
 

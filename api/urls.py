@@ -1,9 +1,11 @@
-"""HubSpot's CRM v3 paths for contacts, the marketing-status endpoints (B1), and the schema and docs."""
+"""HubSpot's CRM v3 paths for contacts, the marketing-status endpoints (B1), the mobile app and email
+extension's intake (R9, `engagements.api`), and the schema and docs."""
 
 from django.urls import path, re_path
 
 from api.errors import json_not_found
 from api.views import contacts, marketing, schema, search
+from engagements.api import ExtensionContactView
 
 CONTACTS = "crm/v3/objects/contacts"
 MARKETING = "marketing/v3/marketing-contacts"
@@ -21,6 +23,7 @@ urlpatterns = [
     path(f"{MARKETING}/batch/set-marketing", marketing.SetMarketingView.as_view(), name="set-marketing"),
     path(f"{MARKETING}/batch/set-non-marketing", marketing.SetNonMarketingView.as_view(), name="set-non-marketing"),
     path(f"{MARKETING}/usage", marketing.UsageView.as_view(), name="usage"),
+    path("extensions/v1/contacts", ExtensionContactView.as_view(), name="extension-contacts"),
     *schema.urlpatterns,
     re_path(r"^(crm|marketing)/v3/", json_not_found),
 ]

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "capture",
     "leadforms",
     "conversations",
+    "engagements",
 ]
 
 MIDDLEWARE = [

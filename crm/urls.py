@@ -27,6 +27,7 @@ urlpatterns = [
     path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("conversations/", include("conversations.urls")),
+    path("sales/", include("engagements.urls")),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/lead-capture/", include("capture.urls")),
@@ -35,5 +36,6 @@ urlpatterns = [
     # Public intake: the only endpoints without authentication (capture.public.public_endpoint).
     path("", include("leadforms.public_urls")),
     path("", include("conversations.public_urls")),
+    path("", include("engagements.public_urls")),
     path("healthz", health, name="health"),
 ]

@@ -33,6 +33,7 @@ OPERATIONS = {
     (f"{MARKETING}/batch/set-marketing", "post"): ("setMarketing", "Marketing contacts", [MARKETING_WRITE]),
     (f"{MARKETING}/batch/set-non-marketing", "post"): ("setNonMarketing", "Marketing contacts", [MARKETING_WRITE]),
     (f"{MARKETING}/usage", "get"): ("getUsage", "Marketing contacts", [CONTACTS_READ]),
+    ("/extensions/v1/contacts", "post"): ("createFromExtension", "Mobile app and email extension", [CONTACTS_WRITE]),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
