@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 BENCH_INDEX_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_index
 BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_api
+BENCH_IMPORTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_imports
 
 .PHONY: run install install-dev test lint bench lock clean screenshots
 
@@ -42,6 +43,7 @@ bench: install-dev
 	CRM_ENV=test DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench
 	CRM_ENV=test DATABASE_URL=$(BENCH_INDEX_DATABASE_URL) $(BIN)/python -m bench.index
 	CRM_ENV=test BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) $(BIN)/python -m bench.api
+	CRM_ENV=test BENCH_IMPORTS_DATABASE_URL=$(BENCH_IMPORTS_DATABASE_URL) $(BIN)/python -m bench.imports
 
 # Browser tests again, saving the README's screenshots under docs/screenshots/.
 screenshots: install-dev

@@ -17,4 +17,9 @@ BEAT_SCHEDULE = {
         "task": "jobs.tasks.jobs_resume_stalled_task",
         "schedule": crontab(minute="*"),
     },
+    # Imports whose wake-up message was lost, or whose worker died mid-file, resume from their checkpoint.
+    "imports-resume-stalled": {
+        "task": "imports.tasks.imports_resume_stalled_task",
+        "schedule": crontab(minute="*"),
+    },
 }

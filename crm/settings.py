@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "jobs",
     "integrations",
     "api",
+    "companies",
     "capture",
     "leadforms",
     "conversations",
+    "imports",
     "engagements",
 ]
 
@@ -260,6 +262,11 @@ CRM_PORTAL_ID = os.environ.get("CRM_PORTAL_ID", "1")
 # Where public pages and snippets say the app lives (embed codes on other sites need an absolute URL);
 # empty: the host of the request that shows the snippet.
 CRM_PUBLIC_URL = os.environ.get("CRM_PUBLIC_URL", "").rstrip("/")
+# Uploaded import files live here until their import is done (a volume in production).
+MEDIA_ROOT = Path(os.environ.get("CRM_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"  # never served publicly: import files are read by the worker only
+CRM_IMPORT_MAX_BYTES = env_int("CRM_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+CRM_IMPORT_CHUNK_ROWS = env_int("CRM_IMPORT_CHUNK_ROWS", 5000)
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,7 @@ urlpatterns = [
     path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("conversations/", include("conversations.urls")),
+    path("contacts-imports/", include("imports.urls")),
     path("sales/", include("engagements.urls")),
     path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
     path("settings/integrations/", include("integrations.urls")),
