@@ -1,7 +1,9 @@
 """Settings > Lead capture: R6's account-wide toggle and every tool's setting changes (R30)."""
 
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from marketing_status.actors import Actor
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import creation_tool_setting_get
@@ -66,3 +68,33 @@ def test_toggle_needs_post(client, marketer):
     client.force_login(marketer)
     assert client.get(TOGGLE).status_code == 405
 
+
+def test_changes_name_the_form_chatflow_and_integration_they_belong_to(client, marketer, marketer_actor):
+    """The page links each changed setting to its source instead of showing a bare id."""
+    from conversations.services import chatflow_create
+    from integrations.services import integration_create
+    from leadforms.services import FieldSpec, form_create
+    from marketing_status.services import creation_tool_setting_set
+
+    marketer.user_permissions.add(*Permission.objects.filter(codename__in=["add_form", "add_chatflow"]))
+    actor = Actor.for_user(type(marketer).objects.get(pk=marketer.pk))
+    form = form_create(name="Newsletter signup", fields=[FieldSpec("email")], actor=actor)
+    chatflow = chatflow_create(
+        name="Pricing chat", welcome_message="Hi", email_prompt="Email?", thanks_message="Ok", actor=actor
+    )
+    integration, _ = integration_create(name="Shop sync", scopes=(), actor=Actor.system("tests"))
+    for tool, source_id, value in (
+        (CreationTool.HUBSPOT_FORM, form.source_id, False),
+        (CreationTool.CHATFLOW, str(chatflow.pk), True),
+        (CreationTool.INTEGRATION, str(integration.pk), True),
+        (CreationTool.HUBSPOT_FORM, "gone-form", False),
+    ):
+        creation_tool_setting_set(tool=tool, source_id=source_id, marketing_on_create=value, actor=actor)
+    client.force_login(marketer)
+
+    page = client.get(URL).content.decode()
+
+    assert f'<a href="/marketing/forms/{form.guid}/edit/">Newsletter signup</a>' in page
+    assert f'<a href="/conversations/{chatflow.pk}/">Pricing chat</a>' in page
+    assert f'<a href="/settings/integrations/{integration.pk}/">Shop sync</a>' in page
+    assert "<code>gone-form</code>" in page  # a source that no longer exists keeps its id

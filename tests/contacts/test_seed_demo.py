@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from billing.models import BillingPeriod, Subscription
 from contacts.models import Contact, EmailSubscription
+from conversations.models import Chatflow, Conversation
+from engagements.models import Booking, EmailLog, Ticket
+from leadforms.models import Form, FormSubmission
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, ActorKind
 from marketing_status.models import CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
@@ -98,13 +101,28 @@ def test_seed_demo_writes_a_history_R1_R5_R7_R12_R14_R18(seeded):
     assert history.filter(actor_type=ActorKind.WORKFLOW, reason_type=ReasonType.WORKFLOW, new_status=True).exists()
     assert history.filter(actor_type=ActorKind.FORM, old_status=False, new_status=True).exists()
     # R5, R7: the marketer changed form and chatflow settings.
+    forms = {form.name: form.source_id for form in Form.objects.all()}
+    chatflows = {chatflow.name: str(chatflow.pk) for chatflow in Chatflow.objects.all()}
     assert set(CreationToolSettingChange.objects.values_list("tool", "source_id", "new_value")) == {
-        ("HUBSPOT_FORM", "careers-application", False),
-        ("HUBSPOT_FORM", "support-request", False),
-        ("CHATFLOW", "pricing-page-chat", True),
+        ("HUBSPOT_FORM", forms["Careers application"], False),
+        ("HUBSPOT_FORM", forms["Support request"], False),
+        ("CHATFLOW", chatflows["Pricing page chat"], True),
         ("INTEGRATION", "zapier-eventbrite", True),
     }
     assert not Contact.objects.filter(marketing_history__isnull=True).exists()
+
+
+def test_seed_demo_uses_the_real_tools_behind_its_sources_R5_R7_R9(seeded):
+    """Contacts name the form, chatflow or meetings link that created them; each tool's page has something."""
+    webinar = Form.objects.get(name="Webinar registration")
+    assert Contact.objects.filter(creation_tool="HUBSPOT_FORM", creation_source_id=webinar.source_id).exists()
+    assert FormSubmission.objects.filter(form=webinar).count() == 2
+    chat = Conversation.objects.get()
+    assert (chat.contact.creation_tool, chat.messages.filter(sender="agent").count()) == ("CHATFLOW", 1)
+    booking = Booking.objects.get()
+    assert (booking.contact.creation_tool, booking.contact.marketable_status) == ("MEETINGS", False)
+    assert Ticket.objects.get().requester.creation_tool == "TICKET"
+    assert EmailLog.objects.count() == 1
 
 
 def test_seed_demo_dates_the_history_in_the_past(seeded):

@@ -38,8 +38,13 @@ from billing.models import Subscription
 from billing.policy import BillingCycle, HubTier, next_update_date
 from billing.selectors import marketing_count, pending_count, subscription_get, update_moment
 from billing.services import renewals_run, subscription_create
-from contacts.models import Contact, EmailSubscription, LifecycleStage
+from contacts.models import Contact, EmailSubscription
 from contacts.services import contacts_archive, contacts_create, contacts_restore
+from conversations.services import agent_reply, chatflow_create, conversation_start, visitor_message_post
+from engagements.selectors import link_free_slots
+from engagements.services import email_log, meeting_book, meeting_link_create, ticket_create
+from engagements.slots import Window
+from leadforms.services import FieldSpec, form_create, form_submit
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import CreationTool
 from marketing_status.services import (
@@ -113,6 +118,9 @@ SAMPLE_CONTACTS = (
     {"first_name": "Maria", "last_name": "Johnson (Sample Contact)", "email": "sample-maria@example.com"},
     {"first_name": "Brian", "last_name": "Halligan (Sample Contact)", "email": "sample-brian@example.com"},
 )
+# Contacts that `visitors_use_the_tools` creates through the tools' own front doors: two submissions of
+# every form, a chat, a booking and a ticket.
+VISITOR_CONTACTS = 2 * len({source.source_id for source in SOURCES if source.tool == CreationTool.HUBSPOT_FORM}) + 3
 # "Set contacts created as marketing contacts", changed by the marketer after enabling (R5, R7, R8).
 TOOL_SETTINGS = (
     (T.HUBSPOT_FORM, "careers-application", False),
@@ -127,14 +135,14 @@ DEMO_USERS = (
         "marketer",
         "Maja",
         "Lindqvist",
-        Q(content_type__app_label__in=["contacts", "marketing_status"])
+        Q(content_type__app_label__in=["contacts", "marketing_status", "leadforms", "conversations", "imports"])
         | Q(content_type__app_label="billing", codename__startswith="view_"),
     ),
     (
         "sales",
         "Piotr",
         "Nowak",
-        Q(content_type__app_label="contacts")
+        Q(content_type__app_label__in=["contacts", "engagements", "conversations"])
         | Q(content_type__app_label="marketing_status", codename__startswith="view_"),
     ),
 )
@@ -366,6 +374,9 @@ class Demo:
         self.users: dict[str, object] = {}
         self.passwords: dict[str, str] = {}
         self.pending_ids: list[int] = []
+        self.tool_ids: dict[tuple[CreationTool, str], str] = {}  # a source's name -> the id of its real form, chatflow…
+        self.forms: dict[str, object] = {}
+        self.chatflows: dict[str, object] = {}
 
     def at(self, fraction: float) -> datetime:
         """A moment of the replayed year: 0 just after enabling, 1 an hour ago."""
@@ -411,6 +422,7 @@ class Demo:
         )
         subscription.billing_contacts.add(self.users["admin"])
         contacts_create(data=list(SAMPLE_CONTACTS), tool=T.SAMPLE, actor=Actor.system("sample-contacts"))
+        self.set_up_tools()
 
     def _users_create(self) -> None:
         """The admin; a marketer with Marketing contact access (R30); a sales user without it."""
@@ -431,6 +443,41 @@ class Demo:
         # Fresh instances: Django caches a user's permissions on the instance.
         self.users = {user.username: user for user in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
 
+    def set_up_tools(self) -> None:
+        """Real forms, chatflows and a meetings link behind the demo's sources: their ids become the
+        creation source and reason ids of the contacts they create, so the admin links them up."""
+        admin = Actor.for_user(self.users["admin"])
+        for source in SOURCES:
+            key = (source.tool, source.source_id)
+            if source.tool == T.HUBSPOT_FORM and key not in self.tool_ids:
+                fields = [FieldSpec("email", required=True), FieldSpec("firstname"), FieldSpec("lastname")]
+                form = form_create(name=_title(source.source_id), fields=fields, actor=admin)
+                self.tool_ids[key], self.forms[source.source_id] = form.source_id, form
+            elif source.tool == T.CHATFLOW and key not in self.tool_ids:
+                chatflow = chatflow_create(
+                    name=_title(source.source_id),
+                    welcome_message="Hi! How can we help?",
+                    email_prompt="What email address can we reach you at?",
+                    thanks_message="Thanks! Someone from our team will get back to you.",
+                    actor=admin,
+                )
+                self.tool_ids[key], self.chatflows[source.source_id] = str(chatflow.pk), chatflow
+        sales = self.users["sales"]
+        weekdays = [Window(day, time_of_day(9), time_of_day(17)) for day in range(5)]
+        self.meeting_link = meeting_link_create(
+            owner=sales,
+            name="Sales demo",
+            slug="sales-demo",
+            duration_minutes=30,
+            days_ahead=14,
+            windows=weekdays,
+            actor=admin,
+        )
+        self.tool_ids[(T.MEETINGS, "meetings-sales-demo")] = str(self.meeting_link.pk)
+
+    def source_id(self, tool: CreationTool, source_id: str) -> str:
+        return self.tool_ids.get((tool, source_id), source_id)
+
     def _password(self, username: str) -> str:
         self.passwords[username] = secrets.token_urlsafe(12)
         return self.passwords[username]
@@ -441,7 +488,7 @@ class Demo:
         for tool, source_id, marketing_on_create in TOOL_SETTINGS:
             creation_tool_setting_set(
                 tool=tool,
-                source_id=source_id,
+                source_id=self.source_id(tool, source_id),
                 marketing_on_create=marketing_on_create,
                 actor=Actor.for_user(self.users["marketer"]),
             )
@@ -450,7 +497,8 @@ class Demo:
 
     def plan_contacts(self) -> None:
         """One `contacts_create` per source and week (an import: one, on its day), from every tool."""
-        counts = _allocate(self.total - len(SAMPLE_CONTACTS), [source.share for source in SOURCES])
+        planned = self.total - len(SAMPLE_CONTACTS) - VISITOR_CONTACTS
+        counts = _allocate(planned, [source.share for source in SOURCES])
         for source, count in zip(SOURCES, counts, strict=True):
             batches: dict[int, list[datetime]] = defaultdict(list)
             for _ in range(count):
@@ -473,7 +521,7 @@ class Demo:
                 data=rows,
                 tool=source.tool,
                 actor=self._actor(source),
-                source_id=source.source_id,
+                source_id=self.source_id(source.tool, source.source_id),
                 marketing=source.marketing,
             )
 
@@ -483,7 +531,7 @@ class Demo:
         user = self.users.get(source.user)
         kind = _TOOL_ACTOR_KINDS.get(source.tool)
         if kind is not None:
-            return Actor(kind, source.source_id, user=user)
+            return Actor(kind, self.source_id(source.tool, source.source_id), user=user)
         if user is not None:
             return Actor.for_user(user)
         return Actor.system(source.source_id)
@@ -494,7 +542,7 @@ class Demo:
         """Switches made over the year; the renewals flip what was pending at each update date (R14)."""
         self.step(self.at(0.30), self.marketer_sets_qualified_leads)
         self.step(self.at(0.45), self.marketer_cleans_up_unengaged)
-        self.step(self.at(0.52), self.workflow_nurtures_chat_leads)
+        self.step(self.at(0.75), self.workflow_nurtures_chat_leads)
         self.step(self.at(0.64), self.marketer_sets_cold_contacts_non_marketing)
         self.step(self.at(0.64) + timedelta(hours=3), self.marketer_cancels_a_pending_switch)
         self.step(self.at(0.80), self.form_resubmissions_upgrade)
@@ -505,6 +553,7 @@ class Demo:
         self.step(self.in_current_period(0.5), self.marketer_cancels_a_pending_switch)
         self.step(self.in_current_period(0.6), self.sales_archives_some)
         self.step(self.in_current_period(0.7), self.sales_restores_one)
+        self.step(self.in_current_period(0.8), self.visitors_use_the_tools)
 
     def _sample(self, queryset, share: float, minimum: int) -> list[int]:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
@@ -523,8 +572,8 @@ class Demo:
         contacts_set_non_marketing(contacts=unengaged, actor=Actor.for_user(self.users["marketer"]))
 
     def workflow_nurtures_chat_leads(self) -> None:
-        """R18: a workflow sets chatflow leads as marketing."""
-        leads = _active(marketable_status=False, creation_tool=T.CHATFLOW, lifecycle_stage=LifecycleStage.LEAD)
+        """R18: a workflow sets the contacts that chatflows created non-marketing as marketing."""
+        leads = _active(marketable_status=False, creation_tool=T.CHATFLOW)
         contacts_set_marketing(contacts=leads, actor=Actor(ActorKind.WORKFLOW, "workflow-12-chat-lead-nurture"))
 
     def marketer_sets_cold_contacts_non_marketing(self) -> None:
@@ -541,9 +590,8 @@ class Demo:
         """R5: existing non-marketing contacts submit a form whose setting is on, and become marketing."""
         tools = [T.INTEGRATION, T.MANUAL, T.MULTI_IMPORT, T.ONE_TO_ONE_EMAIL]
         returning = _active(marketable_status=False, creation_tool__in=tools)
-        contacts_set_marketing(
-            contacts=self._sample(returning, 0.1, 1), actor=Actor(ActorKind.FORM, "webinar-registration")
-        )
+        form_id = self.source_id(T.HUBSPOT_FORM, "webinar-registration")
+        contacts_set_marketing(contacts=self._sample(returning, 0.1, 1), actor=Actor(ActorKind.FORM, form_id))
 
     def sales_archives_some(self) -> None:
         """R22: sales deletes a few contacts (duplicates, spam); they stop counting at once."""
@@ -553,6 +601,46 @@ class Demo:
         """R22: one archived contact is restored with the status it had."""
         latest = Contact.objects.filter(archived_at__isnull=False).order_by("-archived_at", "-pk")[:1]
         contacts_restore(contacts=list(latest.values_list("pk", flat=True)), actor=Actor.for_user(self.users["sales"]))
+
+    def visitors_use_the_tools(self) -> None:
+        """Lately, through the tools' own front doors: form submissions (R5), a chat (R7), a booked meeting,
+        a ticket and a logged email (R9), so that each admin page has something to show."""
+        for slug, form in self.forms.items():
+            source = next(source for source in SOURCES if source.source_id == slug)
+            for _ in range(2):
+                person = self.people.contact(source)
+                values = {"email": person["email"], "firstname": person["first_name"], "lastname": person["last_name"]}
+                form_submit(form=form, values=values, context={"pageUri": f"https://www.example.com/{slug}"})
+        chatflow = self.chatflows["pricing-page-chat"]
+        chat = conversation_start(chatflow=chatflow).conversation
+        visitor = self.people.contact(SOURCES[0])
+        visitor_message_post(conversation=chat, text="Hi, is there a discount for yearly plans?")
+        visitor_message_post(conversation=chat, text=visitor["email"])
+        sales = Actor.for_user(self.users["sales"])
+        agent_reply(conversation=chat, text="Yes: two months free. I'll send you the details.", actor=sales)
+        booker = self.people.contact(SOURCES[0])
+        slot = link_free_slots(link=self.meeting_link)[0]
+        meeting_book(
+            link=self.meeting_link,
+            start=slot,
+            name=f"{booker['first_name']} {booker['last_name']}",
+            email=booker["email"],
+        )
+        requester = self.people.contact(SOURCES[0])
+        ticket_create(subject="Cannot export my invoices", requester_email=requester["email"], actor=sales)
+        customer = _active(lifecycle_stage=CUST).exclude(email=None).order_by("pk").first()
+        email_log(
+            to=[customer.email],
+            subject="Your renewal",
+            body="Hi, a quick note about your renewal.",
+            sent_at=timezone.now(),
+            actor=sales,
+            logged_on=customer,
+        )
+
+
+def _title(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
 
 
 def _active(**filters):
