@@ -16,11 +16,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from companies.models import Company, CompanyContact
-from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.actors import Actor
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9]{1,59})")
 NAME_MAX_LENGTH = Company._meta.get_field("name").max_length
+COMPANIES_REFUSED = "You need permission to create and edit companies."
 DOMAIN_MAX_LENGTH = Company._meta.get_field("domain").max_length
 
 
@@ -70,11 +71,6 @@ class UpsertResult:
     updated: int = 0
 
 
-def _ensure_user_perm(actor: Actor, permission: str) -> None:
-    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
-        raise MarketingStatusPermissionDenied("You need permission to create and edit companies.")
-
-
 def _merged(rows: Sequence[CompanyData]) -> dict[tuple[str, str], CompanyData]:
     """One entry per company. A company known by its domain takes the last non-blank name given, as it
     would row by row; one known by its name keeps the first spelling (the name is what identifies it)."""
@@ -108,7 +104,7 @@ def companies_upsert(*, rows: Sequence[CompanyData], actor: Actor, now: datetime
     A company is found by its domain, or, for a row without one, by its name (case-insensitively,
     the oldest of that name). Blank values leave stored ones alone. Call inside a transaction.
     """
-    _ensure_user_perm(actor, "companies.add_company")
+    actor.ensure_permission("companies.add_company", COMPANIES_REFUSED)
     now = now or timezone.now()
     merged = _merged(rows)
     existing = _existing(merged)
@@ -139,7 +135,7 @@ def contacts_companies_associate(*, pairs: Iterable[tuple[int, int]], actor: Act
 
     Returns how many associations were added. Call inside a transaction.
     """
-    _ensure_user_perm(actor, "companies.change_company")
+    actor.ensure_permission("companies.change_company", COMPANIES_REFUSED)
     wanted = set(pairs)
     if not wanted:
         return 0

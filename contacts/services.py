@@ -16,7 +16,7 @@ from billing.models import Subscription
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
 from contacts.models import Contact, ContactList, ContactListMembership, EmailSubscription, LifecycleStage
-from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
     NON_MARKETING,
@@ -128,11 +128,6 @@ def _decide(
     return decision
 
 
-def _ensure_user_perm(actor: Actor, permission: str, message: str) -> None:
-    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
-        raise MarketingStatusPermissionDenied(message)
-
-
 def contacts_create(
     *,
     data: Sequence[Mapping[str, Any]],
@@ -157,7 +152,7 @@ def contacts_create(
     confirm and must not lose the contact, so it passes `tier_guard_holds`: the contacts are then
     created non-marketing, and the caller sees it on `marketable_status`.
     """
-    _ensure_user_perm(actor, "contacts.add_contact", "You need permission to create contacts.")
+    actor.ensure_permission("contacts.add_contact", "You need permission to create contacts.")
     rows = _validated(data)
     if tool == CreationTool.MANUAL and not source_id and actor.kind == ActorKind.USER:
         source_id = actor.id  # R3: a manual creation's source is the user who created the contact
@@ -217,7 +212,7 @@ def contact_create(*, tool: CreationTool, actor: Actor, source_id: str = "", mar
 
 def contacts_archive(*, contacts: ContactSelection, actor: Actor) -> int:
     """R22: archive (delete) contacts; they leave the billable count at once. Returns how many."""
-    _ensure_user_perm(actor, "contacts.delete_contact", "You need permission to delete contacts.")
+    actor.ensure_permission("contacts.delete_contact", "You need permission to delete contacts.")
     archived = 0
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
         now = timezone.now()
@@ -237,7 +232,7 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
     A pending switch whose update date passed while the contact was archived has taken effect (the
     renewal flips archived contacts too). A contact whose email was taken meanwhile is refused.
     """
-    _ensure_user_perm(actor, "contacts.delete_contact", "You need permission to restore contacts.")
+    actor.ensure_permission("contacts.delete_contact", "You need permission to restore contacts.")
     result = RestoreResult()
     email_taken = Exists(Contact.objects.filter(email=OuterRef("email"), archived_at__isnull=True))
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
@@ -264,7 +259,7 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
 
 def contact_list_add(*, contact_list, contacts: ContactSelection, actor: Actor) -> int:
     """Add contacts to a static list; contacts already in it are left alone. Returns how many were added."""
-    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
     added = 0
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
         present = set(contact_list.memberships.filter(contact_id__in=ids).values_list("contact_id", flat=True))
@@ -290,7 +285,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -
     (keyed by index 0), an email that another live contact has raises `ContactConflict`. A deleted
     contact (R22) cannot be edited (`Contact.DoesNotExist`). Nothing is written on refusal.
     """
-    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
     errors: dict[int, dict[str, str]] = {}
     cleaned = _clean(0, data, errors)
     if errors:
@@ -321,7 +316,7 @@ class ContactListInvalid(ValueError):
 
 def contact_list_create(*, name: str, actor: Actor) -> ContactList:
     """Create a static list (R17's "choose contacts by list"); names are unique."""
-    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
     name = " ".join(name.split())
     if not name:
         raise ContactListInvalid("Enter a name for the list.")
@@ -335,7 +330,7 @@ def contact_list_create(*, name: str, actor: Actor) -> ContactList:
 
 def contact_list_remove(*, contact_list: ContactList, contacts: ContactSelection, actor: Actor) -> int:
     """Remove contacts from a static list; contacts not in it are ignored. Returns how many were removed."""
-    _ensure_user_perm(actor, "contacts.change_contact", "You need permission to edit contacts.")
+    actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
     removed = 0
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
         deleted, _ = contact_list.memberships.filter(contact_id__in=ids).delete()

@@ -13,7 +13,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -48,11 +47,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _ensure_user_perm(actor: Actor, permission: str) -> None:
-    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
-        raise PermissionDenied(f"You need the {permission} permission.")
-
-
 def _chatflow_fields(fields: dict[str, object]) -> dict[str, object]:
     errors: dict[str, str] = {}
     cleaned = dict(fields)
@@ -80,7 +74,7 @@ def chatflow_create(
     actor: Actor,
 ) -> Chatflow:
     """A new chatflow with a fresh public id. Its marketing setting starts at R7's default (off)."""
-    _ensure_user_perm(actor, "conversations.add_chatflow")
+    actor.ensure_permission("conversations.add_chatflow", "You need the conversations.add_chatflow permission.")
     texts = {"name": name, "welcome_message": welcome_message, "email_prompt": email_prompt}
     fields = _chatflow_fields({**texts, "thanks_message": thanks_message})
     now = timezone.now()
@@ -100,7 +94,7 @@ def chatflow_update(
     is_enabled: bool | None = None,
 ) -> Chatflow:
     """Change the given fields (None: keep). Switched off, the widget answers like a missing chatflow."""
-    _ensure_user_perm(actor, "conversations.change_chatflow")
+    actor.ensure_permission("conversations.change_chatflow", "You need the conversations.change_chatflow permission.")
     given = {
         "name": name,
         "welcome_message": welcome_message,
@@ -220,7 +214,9 @@ def visitor_message_preview(*, conversation: Conversation, text: str) -> list[Me
 
 def agent_reply(*, conversation: Conversation, text: str, actor: Actor) -> Message:
     """An agent answers the visitor; the widget shows it on its next poll. Needs change_conversation."""
-    _ensure_user_perm(actor, "conversations.change_conversation")
+    actor.ensure_permission(
+        "conversations.change_conversation", "You need the conversations.change_conversation permission."
+    )
     text = message_clean(text)
     with transaction.atomic():
         conversation = _locked(conversation)

@@ -33,7 +33,7 @@ from engagements.models import (
 )
 from engagements.selectors import link_windows
 from engagements.slots import Window, WindowsInvalid, is_scheduled, windows_check
-from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
 
 MAX_RECIPIENTS = 50
@@ -57,11 +57,6 @@ class SlotUnavailable(Exception):
 
 class SlotTaken(Exception):
     """Someone booked this slot first (the unique constraint refused the second booking). Nothing was stored."""
-
-
-def _ensure_user_perm(actor: Actor, permission: str, message: str) -> None:
-    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
-        raise MarketingStatusPermissionDenied(message)
 
 
 def _valid_email(email: str | None, field: str) -> str:
@@ -113,7 +108,7 @@ def email_log(
     id), which needs `contacts.add_contact`; logging needs `engagements.add_emaillog`. `logged_on` is
     the record it was logged from. All or nothing.
     """
-    _ensure_user_perm(actor, "engagements.add_emaillog", "You need permission to log emails.")
+    actor.ensure_permission("engagements.add_emaillog", "You need permission to log emails.")
     recipients = _recipients(to, cc)
     with transaction.atomic():
         log = EmailLog.objects.create(
@@ -182,7 +177,7 @@ def meeting_link_create(
     *, owner, name: str, slug: str, duration_minutes: int, days_ahead: int, windows: Sequence[Window], actor: Actor
 ) -> MeetingLink:
     """A meetings link for `owner`, with its weekly availability (wall-clock times, account time zone)."""
-    _ensure_user_perm(actor, "engagements.add_meetinglink", "You need permission to create meetings links.")
+    actor.ensure_permission("engagements.add_meetinglink", "You need permission to create meetings links.")
     fields = _link_fields(name=name, slug=slug, duration_minutes=duration_minutes, days_ahead=days_ahead)
     now = timezone.now()
     link = MeetingLink(owner=owner, created_at=now, updated_at=now, **fields)
@@ -193,7 +188,7 @@ def meeting_link_update(
     *, link: MeetingLink, name: str, slug: str, duration_minutes: int, days_ahead: int, windows: Sequence[Window], actor
 ) -> MeetingLink:
     """Change a link and replace its availability; bookings already made stay as they are."""
-    _ensure_user_perm(actor, "engagements.change_meetinglink", "You need permission to change meetings links.")
+    actor.ensure_permission("engagements.change_meetinglink", "You need permission to change meetings links.")
     fields = _link_fields(name=name, slug=slug, duration_minutes=duration_minutes, days_ahead=days_ahead)
     ordered = _checked_windows(windows)
     link = MeetingLink.objects.get(pk=link.pk)
@@ -282,7 +277,7 @@ def ticket_create(
     """R9: a ticket whose requester is created (non-marketing, tool TICKET, reason id = the ticket's id) when
     no contact has that email; an existing contact is left as it is. Needs `engagements.add_ticket`, and
     `contacts.add_contact` when the requester is new. All or nothing."""
-    _ensure_user_perm(actor, "engagements.add_ticket", "You need permission to create tickets.")
+    actor.ensure_permission("engagements.add_ticket", "You need permission to create tickets.")
     errors = {}
     if not subject.strip():
         errors["subject"] = "Give the ticket a subject."

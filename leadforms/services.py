@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +31,7 @@ from marketing_status.selectors import creation_tool_setting_get
 
 ADD_PERMISSION = "leadforms.add_form"
 CHANGE_PERMISSION = "leadforms.change_form"
+BUILD_REFUSED = "You need permission to build forms."
 DEFAULT_THANK_YOU = "Thanks for submitting the form."
 MAX_SUBMITTED_VALUES = 1000  # HubSpot's limit per submission
 MAX_PAGE_URI = 2000
@@ -56,11 +57,6 @@ class FormInvalid(Exception):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__(f"invalid form: {errors}")
-
-
-def _ensure_user_perm(actor: Actor, permission: str) -> None:
-    if actor.kind == ActorKind.USER and (actor.user is None or not actor.user.has_perm(permission)):
-        raise PermissionDenied("You need permission to build forms.")
 
 
 def _clean_fields(fields: Sequence[FieldSpec], errors: dict[str, str]) -> list[FieldSpec]:
@@ -135,7 +131,7 @@ def form_create(
 ) -> Form:
     """Create a form. It must have the Email field, which is always required (contacts are matched by
     email). Its "Set contacts created as marketing contacts" setting starts on (R5's default)."""
-    _ensure_user_perm(actor, ADD_PERMISSION)
+    actor.ensure_permission(ADD_PERMISSION, BUILD_REFUSED)
     definition = _clean_definition(
         name=name,
         fields=fields,
@@ -162,7 +158,7 @@ def form_update(
     redirect_url: str = "",
 ) -> Form:
     """Replace a form's definition. Past submissions keep the values they were sent with."""
-    _ensure_user_perm(actor, CHANGE_PERMISSION)
+    actor.ensure_permission(CHANGE_PERMISSION, BUILD_REFUSED)
     definition = _clean_definition(
         name=name,
         fields=fields,

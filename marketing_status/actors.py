@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from marketing_status.policy import ReasonType
 
 MARKETING_ACCESS_PERMISSION = "marketing_status.marketing_contact_access"
@@ -40,6 +42,12 @@ class MarketingStatusPermissionDenied(Exception):
     """R30: the actor may not change marketing status. Nothing was changed."""
 
 
+class ActorPermissionDenied(MarketingStatusPermissionDenied, PermissionDenied):
+    """A person lacks the permission an action needs (creating contacts, building forms…). Nothing was
+    changed. It is both Django's `PermissionDenied` and `MarketingStatusPermissionDenied`, so views of
+    either kind answer it with their 403."""
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind
@@ -67,6 +75,12 @@ class Actor:
     @property
     def user_id(self) -> int | None:
         return None if self.user is None else self.user.pk
+
+    def ensure_permission(self, permission: str, message: str) -> None:
+        """A person needs `permission` (raise `ActorPermissionDenied` with `message`); integrations, forms,
+        chatflows, imports and the system act under settings and scopes checked where they were given."""
+        if self.kind == ActorKind.USER and (self.user is None or not self.user.has_perm(permission)):
+            raise ActorPermissionDenied(message)
 
     def ensure_may_change_status(self) -> None:
         """R30: raise `MarketingStatusPermissionDenied` unless this actor may change marketing status."""
