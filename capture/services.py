@@ -9,13 +9,18 @@ gets the same kind of answer, so public endpoints never reveal whether a contact
 
 Unattended intake has nobody to confirm a tier upgrade (B4): with the tier guard on, a submission
 that would cross the tier keeps its contact non-marketing and says so (`held_by_tier_guard`).
+
+A matched contact counts as changed even when nothing of it changed: the submission itself is what a
+workflow's form trigger waits for, so it is recorded in the contacts change feed (R18).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contacts.models import Contact
+from django.db import transaction
+
+from contacts.models import Contact, ContactChange
 from contacts.services import ContactConflict, contact_update, contacts_create, normalize_email
 from marketing_status.actors import Actor
 from marketing_status.policy import (
@@ -101,6 +106,8 @@ def _capture_existing(
 ) -> CaptureResult:
     contact = _update_existing(contact, data, actor)
     upgraded, held = _upgrade(contact, tool, source_id, actor)
+    with transaction.atomic():  # the caller's, when it records the submission in the same transaction
+        ContactChange.objects.record([contact.pk])
     if upgraded:
         contact.refresh_from_db()
     return CaptureResult(contact, created=False, upgraded=upgraded, held_by_tier_guard=held)

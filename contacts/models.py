@@ -1,9 +1,14 @@
+import logging
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 from marketing_status.policy import CreationTool, ReasonType
+
+logger = logging.getLogger(__name__)
 
 
 class LifecycleStage(models.TextChoices):
@@ -150,3 +155,107 @@ class ContactListMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} in {self.contact_list_id}"
+
+
+# --- Change feed ----------------------------------------------------------------------------------------
+# Contacts that were created or changed, written in the same transaction as the change (an outbox), for
+# consumers that must see every change after it commits (contact-based workflows). A Celery message is
+# only the wake-up: the row is the fact. Nothing is written while no consumer is active, so the feed
+# costs writers one short query then.
+#
+# Switching a consumer on races with changes in flight: a writer that saw the feed off must have
+# committed before the consumer takes its first look at the contacts. Writers take an advisory lock
+# shared (`feeding`), held to their commit; `ContactChangeConsumer.objects.lock_writers` takes it exclusively,
+# so it waits for every writer that may have seen the feed off, and writers that come after it see it on.
+
+CHANGE_FEED_LOCK = 0x636F6E7461637473  # pg_advisory_xact_lock key of the change feed ("contacts")
+
+
+class ContactChangeQuerySet(models.QuerySet):
+    def feeding(self) -> list[str]:
+        """The Celery task names of the active consumers (none: the feed is off). Call inside the writer's
+        transaction; on PostgreSQL it holds the feed's shared lock until that transaction ends."""
+        consumers = connection.ops.quote_name(ContactChangeConsumer._meta.db_table)
+        select = f"SELECT task FROM {consumers} WHERE active"  # a table name from _meta
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One round trip; the SELECT is its own statement, so its snapshot is taken after the lock.
+                cursor.execute(f"SELECT pg_advisory_xact_lock_shared({CHANGE_FEED_LOCK}); {select}")
+                cursor.nextset()
+            else:
+                cursor.execute(select)  # SQLite: the writer already holds the database's write lock
+            return [task for (task,) in cursor.fetchall()]
+
+    def record(self, ids: Iterable[int], *, tasks: list[str] | None = None) -> bool:
+        """Contacts `ids` changed: write them to the feed, when it is on, and wake its consumers after commit.
+
+        Call inside the transaction that changed them. `tasks` is what `feeding()` returned, when the
+        caller asked already. Returns whether anything was written.
+        """
+        ids = sorted({int(pk) for pk in ids})
+        if not ids:
+            return False
+        tasks = self.feeding() if tasks is None else tasks
+        if not tasks:
+            return False
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(self.model._meta.db_table)
+            with connection.cursor() as cursor:
+                # The ids as one array literal: a single short parameter instead of thousands of adapted values.
+                array = "{" + ",".join(map(str, ids)) + "}"
+                cursor.execute(f"INSERT INTO {table} (contact_id) SELECT unnest(%s::bigint[])", [array])
+        else:
+            self.bulk_create([self.model(contact_id=pk) for pk in ids], batch_size=1000)
+        transaction.on_commit(lambda: _wake(tasks))
+        return True
+
+
+def _wake(tasks: list[str]) -> None:
+    """Send each consumer's task by name (the contacts app imports no consumer)."""
+    from crm.celery import app
+
+    for task in tasks:
+        if task not in app.tasks:
+            app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
+        try:
+            app.signature(task).delay()
+        except Exception:  # a lost wake-up only delays: the consumer's sweeper finds the rows
+            logger.warning("could not wake %s for contact changes", task, exc_info=True)
+
+
+class ContactChange(models.Model):
+    """One change of a contact, waiting for the feed's consumer (see `ContactChangeQuerySet.record`)."""
+
+    contact_id = models.BigIntegerField()
+    changed_at = models.DateTimeField(db_default=Now())
+
+    objects = ContactChangeQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} changed at {self.changed_at}"
+
+
+class ContactChangeConsumerQuerySet(models.QuerySet):
+    def lock_writers(self) -> None:
+        """Take the change feed's lock exclusively, before switching a consumer on or off (see above).
+
+        Call inside the transaction that writes `active`: it waits for writers in flight, which may have
+        seen the feed off, to commit, and makes new writers wait until this transaction ends, so that they
+        see what it wrote. SQLite serialises writers by itself.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")
+
+
+class ContactChangeConsumer(models.Model):
+    """Who reads the change feed: while a consumer is active, writers record every change of contacts."""
+
+    name = models.CharField(max_length=64, unique=True)
+    task = models.CharField(max_length=200)
+    active = models.BooleanField(default=False)
+
+    objects = ContactChangeConsumerQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'on' if self.active else 'off'})"

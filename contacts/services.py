@@ -1,4 +1,8 @@
-"""Writes of contacts: creation with a tool (R2–R9), archive and restore (R22)."""
+"""Writes of contacts: creation with a tool (R2–R9), edits, lists, archive and restore (R22).
+
+Every write that creates or changes contacts records them in the change feed (`ContactChange`) inside
+its transaction, after the change, so that workflows evaluate them once it commits (R18).
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +19,14 @@ from django.utils import timezone
 from billing.models import Subscription
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
-from contacts.models import Contact, ContactList, ContactListMembership, EmailSubscription, LifecycleStage
+from contacts.models import (
+    Contact,
+    ContactChange,
+    ContactList,
+    ContactListMembership,
+    EmailSubscription,
+    LifecycleStage,
+)
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
@@ -194,6 +205,7 @@ def contacts_create(
             Contact.objects.bulk_create(contacts, batch_size=1000)
             if status.is_marketing is not None:
                 record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=now)
+            ContactChange.objects.record(contact.pk for contact in contacts)
     except IntegrityError:
         # The unique constraint is the check, so a concurrent creation cannot slip between a look-up
         # and the INSERT; this look-up only names the contact that holds the email.
@@ -250,6 +262,9 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
         )
         with transaction.atomic():
             restored = restorable.update(archived_at=None, updated_at=now)
+            if restored and (feed := ContactChange.objects.feeding()):
+                live = Contact.objects.filter(pk__in=ids, archived_at__isnull=True).values_list("pk", flat=True)
+                ContactChange.objects.record(live, tasks=feed)
         result.restored += restored
         result.refused += Contact.objects.filter(pk__in=ids, archived_at__isnull=False).count()
     if result.restored:
@@ -264,7 +279,9 @@ def contact_list_add(*, contact_list, contacts: ContactSelection, actor: Actor) 
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
         present = set(contact_list.memberships.filter(contact_id__in=ids).values_list("contact_id", flat=True))
         new = [ContactListMembership(contact_list=contact_list, contact_id=pk) for pk in ids if pk not in present]
-        ContactListMembership.objects.bulk_create(new, ignore_conflicts=True)
+        with transaction.atomic():
+            ContactListMembership.objects.bulk_create(new, ignore_conflicts=True)
+            ContactChange.objects.record(membership.contact_id for membership in new)
         added += len(new)
     return added
 
@@ -298,6 +315,8 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -
             updated = Contact.objects.filter(pk=contact.pk, archived_at__isnull=True).update(
                 **fields, updated_at=timezone.now()
             )
+            if updated:
+                ContactChange.objects.record([contact.pk])
     except IntegrityError:
         _raise_if_taken_by_other(fields["email"], contact.pk)  # lost a race for the email
         raise
@@ -333,6 +352,35 @@ def contact_list_remove(*, contact_list: ContactList, contacts: ContactSelection
     actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
     removed = 0
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
-        deleted, _ = contact_list.memberships.filter(contact_id__in=ids).delete()
+        with transaction.atomic():
+            members = list(contact_list.memberships.filter(contact_id__in=ids).values_list("contact_id", flat=True))
+            deleted, _ = contact_list.memberships.filter(contact_id__in=members).delete()
+            ContactChange.objects.record(members)
         removed += deleted
     return removed
+
+
+def contacts_properties_set(*, contacts: ContactSelection, data: Mapping[str, Any], actor: Actor) -> int:
+    """Set the same plain properties on many live contacts, set-based (a workflow's "set a property value").
+
+    `data` holds `EDITABLE_FIELDS` but the email, which is unique per contact; marketing status changes
+    only through `marketing_status.services`. Invalid values raise `ContactInvalid` (keyed by index 0)
+    and change nothing. Returns how many contacts were updated.
+    """
+    actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
+    errors: dict[int, dict[str, str]] = {}
+    cleaned = _clean(0, data, errors)
+    if "email" in data:
+        errors.setdefault(0, {})["email"] = "The email cannot be set on many contacts at once."
+    if errors:
+        raise ContactInvalid(errors)
+    fields = {name: cleaned[name] for name in data if name in cleaned}
+    updated = 0
+    for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
+        with transaction.atomic():
+            changed = Contact.objects.filter(pk__in=ids, archived_at__isnull=True)
+            count = changed.update(**fields, updated_at=timezone.now())
+            if count:
+                ContactChange.objects.record(ids)
+        updated += count
+    return updated

@@ -22,4 +22,9 @@ BEAT_SCHEDULE = {
         "task": "imports.tasks.imports_resume_stalled_task",
         "schedule": crontab(minute="*"),
     },
+    # Workflows (R19): ended delays, retries due, switch-ons and change-feed batches whose wake-up was lost.
+    "workflows-sweep": {
+        "task": "workflows.tasks.workflows_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
 }

@@ -12,7 +12,8 @@ saves the checkpoint) and does, set-based, per chunk:
    their creation history (`record_creations`);
 4. update the existing ones from the non-blank cells, and, when the import sets marketing (R4),
    switch them with `apply_transition` (R10, R12; R13 for those already marketing);
-5. create or update companies and associate contacts with them (multi-object, multi-file imports).
+5. create or update companies and associate contacts with them (multi-object, multi-file imports);
+6. record the contacts it created or updated in the contacts change feed, for workflows (R18).
 
 On PostgreSQL, step 3 is a `COPY` straight into the contacts table (ids drawn from its sequence
 first, so each row knows its contact) and step 4 a `COPY` into a temporary table and one `UPDATE …
@@ -31,7 +32,7 @@ from django.db import connection
 
 from billing.models import Subscription
 from companies.services import CompanyData, companies_upsert, contacts_companies_associate
-from contacts.models import Contact
+from contacts.models import Contact, ContactChange
 from contacts.services import contacts_create
 from imports.fields import CONTACT_FIELDS, ParsedRow
 from imports.models import ImportSeenEmail
@@ -247,6 +248,7 @@ def contacts_chunk_write(*, ctx: ChunkContext, rows: Sequence[ParsedRow], now: d
     if marketing and ctx.enabled and existing:
         _switch_to_marketing(ctx, [contact.id for contact in existing.values()], now)
     result.created, result.updated = len(new_ids), len(updated_rows)
+    ContactChange.objects.record([*new_ids, *(existing[row.contact[0]].id for row in updated_rows)])
     if company_ids:
         contact_ids = [*new_ids, *(existing[row.contact[0]].id for row in updated_rows)]
         pairs = [

@@ -4,12 +4,16 @@ A `Transition` names the statuses it changes (`sources`, the guard) and the one 
 `apply_transition` applies it to a chunk of contact ids and returns how many changed. On
 PostgreSQL it is a single statement: a sub-select locks the chunk's rows that still match the guard,
 in id order (so concurrent bulk changes and the renewal never deadlock) and re-checks the guard
-after any wait; the UPDATE changes exactly those rows; the INSERT writes one history row per changed
-row with its old values. A row that no longer matches the guard is neither changed nor recorded,
-so a repeated or concurrent run changes nothing twice (R13, R14). SQLite serialises writers, so
-there the same three steps run one after the other inside the caller's transaction.
+after any wait; it takes `FOR NO KEY UPDATE`, the lock the UPDATE takes anyway, so that rows inserted
+meanwhile that refer to these contacts (workflow enrollments) need not wait for it; the UPDATE changes
+exactly those rows; the INSERT writes one history row per changed row with its old values. A row that
+no longer matches the guard is neither changed nor recorded, so a repeated or concurrent run changes
+nothing twice (R13, R14). SQLite serialises writers, so there the same three steps run one after the
+other inside the caller's transaction.
 
-Column and table names come from the models' `_meta`, so the statement follows the schema.
+Column and table names come from the models' `_meta`, so the statement follows the schema. While the
+contacts change feed is on (workflows), the changed ids come back from the same statement and are
+recorded in the feed in the same transaction.
 """
 
 import json
@@ -19,7 +23,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from contacts.models import Contact
+from contacts.models import Contact, ContactChange
 from marketing_status.actors import Actor
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import Status
@@ -93,14 +97,22 @@ def apply_transition(*, ids: Sequence[int], transition: Transition, actor: Actor
     """
     if not ids:
         return 0
-    if connection.vendor == "postgresql":
-        return _apply_postgresql(list(ids), transition, actor, now)
-    if connection.vendor == "sqlite":
-        return _apply_sqlite(list(ids), transition, actor, now)
-    raise NotImplementedError(f"marketing status transitions support PostgreSQL and SQLite, not {connection.vendor}")
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(
+            f"marketing status transitions support PostgreSQL and SQLite, not {connection.vendor}"
+        )
+    feed = ContactChange.objects.feeding()
+    apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_sqlite
+    changed = apply(list(ids), transition, actor, now, returning=bool(feed))
+    if isinstance(changed, int):
+        return changed
+    ContactChange.objects.record(changed, tasks=feed)
+    return len(changed)
 
 
-def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now: datetime) -> int:
+def _apply_postgresql(
+    ids: list[int], transition: Transition, actor: Actor, now: datetime, *, returning: bool
+) -> int | list[int]:
     table = connection.ops.quote_name(Contact._meta.db_table)
     history = connection.ops.quote_name(MarketingStatusChange._meta.db_table)
     pk = _contact_column("id")
@@ -115,7 +127,7 @@ def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now:
             FROM (
                 SELECT {pk}, {status} AS old_status, {pending} AS old_pending FROM {table}
                 WHERE {pk} = ANY(%s::bigint[]) AND {guard}
-                ORDER BY {pk} FOR UPDATE
+                ORDER BY {pk} FOR NO KEY UPDATE
             ) AS old
             -- Repeating the ids lets the planner reach c by index; joined only on old it may scan the table.
             WHERE c.{pk} = old.{pk} AND c.{pk} = ANY(%s::bigint[])
@@ -127,6 +139,8 @@ def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now:
                %s::varchar, %s::varchar, %s::{_cast(MarketingStatusChange, "actor_user")}
         FROM changed
     """
+    if returning:
+        sql += " RETURNING contact_id"
     params = [
         *set_params,
         ids,
@@ -141,10 +155,12 @@ def _apply_postgresql(ids: list[int], transition: Transition, actor: Actor, now:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        return [row[0] for row in cursor.fetchall()] if returning else cursor.rowcount
 
 
-def _apply_sqlite(ids: list[int], transition: Transition, actor: Actor, now: datetime) -> int:
+def _apply_sqlite(
+    ids: list[int], transition: Transition, actor: Actor, now: datetime, *, returning: bool
+) -> int | list[int]:
     table = connection.ops.quote_name(Contact._meta.db_table)
     pk = _contact_column("id")
     status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
@@ -158,7 +174,7 @@ def _apply_sqlite(ids: list[int], transition: Transition, actor: Actor, now: dat
         )
         old = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
         if not old:
-            return 0
+            return [] if returning else 0
         cursor.execute(
             f"UPDATE {table} SET {set_sql} WHERE {pk} IN (SELECT value FROM json_each(%s)) "
             f"RETURNING {pk}, {_contact_column('marketable_reason_type')}, {_contact_column('marketable_reason_id')}",
@@ -183,7 +199,7 @@ def _apply_sqlite(ids: list[int], transition: Transition, actor: Actor, now: dat
             for contact_id, rtype, rid in changed
         ]
     )
-    return len(changed)
+    return [contact_id for contact_id, _, _ in changed] if returning else len(changed)
 
 
 def record_creations(*, ids: Sequence[int], actor: Actor, now: datetime) -> int:
