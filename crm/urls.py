@@ -29,7 +29,7 @@ urlpatterns = [
     path("conversations/", include("conversations.urls")),
     path("contacts-imports/", include("imports.urls")),
     path("sales/", include("engagements.urls")),
-    path("automation/workflows/", placeholder("Workflows", "automation"), name="workflows"),
+    path("automation/workflows/", include("workflows.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("settings/lead-capture/", include("capture.urls")),
     path("admin/", admin.site.urls),
