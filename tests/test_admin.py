@@ -13,9 +13,12 @@ from conversations.models import Chatflow, Conversation, Message
 from engagements.models import Booking, EmailLog, MeetingLink, Ticket
 from imports.models import Import, ImportRowError
 from leadforms.models import ExternalForm, Form, FormSubmission
+from marketing_status.actors import Actor
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory
+from workflows.models import Enrollment, Workflow, WorkflowChange
+from workflows.services import ActionSpec, workflow_create
 
 ALL_MODELS = (
     Contact,
@@ -39,6 +42,9 @@ ALL_MODELS = (
     Import,
     ImportRowError,
     Company,
+    Workflow,
+    Enrollment,
+    WorkflowChange,
 )
 
 
@@ -148,3 +154,27 @@ def test_history_cannot_be_added_changed_or_deleted_in_admin(client, superuser, 
     assert client.get(reverse(f"admin:{app}_{name}_add")).status_code == 403
     assert client.post(reverse(f"admin:{app}_{name}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
     assert MarketingStatusChange.objects.filter(pk=row.pk).exists()
+
+
+LEADS = [{"filters": [{"type": "property", "propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}]
+
+
+def test_r18_r30_workflows_are_read_only_in_admin(client, superuser):
+    """Workflows change only through their services (tier and permission checks), never in the admin."""
+    workflow = workflow_create(
+        name="Leads",
+        triggers=LEADS,
+        actions=[ActionSpec("SET_MARKETING_STATUS", {"marketing": True})],
+        actor=Actor.for_user(superuser),
+    )
+    client.force_login(superuser)
+    change = reverse("admin:workflows_workflow_change", args=[workflow.pk])
+    delete = reverse("admin:workflows_workflow_delete", args=[workflow.pk])
+    assert client.get(reverse("admin:workflows_workflow_add")).status_code == 403
+    page = client.get(change)
+    assert page.status_code == 200
+    assert b"Set marketing contact status" in page.content
+    assert client.post(change, {"name": "Renamed", "is_enabled": "on"}).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    workflow.refresh_from_db()
+    assert (workflow.name, workflow.is_enabled) == ("Leads", False)
