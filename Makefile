@@ -6,6 +6,8 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 BENCH_INDEX_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_index
 BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_api
 BENCH_IMPORTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_imports
+BENCH_WORKFLOWS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench_workflows
+BENCH_WORKFLOWS_REDIS_URL ?= redis://127.0.0.1:6379/7
 
 .PHONY: run install install-dev test lint bench lock clean screenshots
 
@@ -36,7 +38,8 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 # Benchmarks run on PostgreSQL (BENCH_DATABASE_URL); BENCH_CONTACTS sets the size (default 1,000,000).
-# The API bench loads gunicorn with wrk (a Debian package, installed here when missing) and Redis db 8.
+# The API bench loads gunicorn with wrk (a Debian package, installed here when missing) and Redis db 8;
+# the workflow bench starts a Celery worker on Redis db 7.
 bench: install-dev
 	command -v wrk >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
@@ -44,6 +47,8 @@ bench: install-dev
 	CRM_ENV=test DATABASE_URL=$(BENCH_INDEX_DATABASE_URL) $(BIN)/python -m bench.index
 	CRM_ENV=test BENCH_API_DATABASE_URL=$(BENCH_API_DATABASE_URL) $(BIN)/python -m bench.api
 	CRM_ENV=test BENCH_IMPORTS_DATABASE_URL=$(BENCH_IMPORTS_DATABASE_URL) $(BIN)/python -m bench.imports
+	CRM_ENV=test BENCH_WORKFLOWS_DATABASE_URL=$(BENCH_WORKFLOWS_DATABASE_URL) \
+		BENCH_WORKFLOWS_REDIS_URL=$(BENCH_WORKFLOWS_REDIS_URL) $(BIN)/python -m bench.workflows
 
 # Browser tests again, saving the README's screenshots under docs/screenshots/.
 screenshots: install-dev
