@@ -12,8 +12,11 @@ contact that meets the triggers and had no `WorkflowMatch` row newly matches and
 themselves run in `workflows.steps`.
 
 Locks: a workflow's row is locked `FOR UPDATE` by whatever changes its definition or state, and
-`FOR SHARE` by the consumer and the step runner, which read it; switching on or off then takes the
-change feed's lock (`ContactChangeConsumer.objects.lock_writers`) after the workflow's row.
+`FOR KEY SHARE` by the consumer and the step runner, which read it; switching on or off then takes the
+change feed's lock (`ContactChangeConsumer.objects.lock_writers`) after the workflow's row. The
+enroll-existing job takes `FOR NO KEY UPDATE`: it excludes edits, switches and a second run of itself, but
+not the runners, so steps start while the later chunks are still being enrolled (and the rows it inserts,
+whose foreign key takes `FOR KEY SHARE` on the workflow, do not wait for it either).
 """
 
 import datetime as dt
@@ -552,7 +555,7 @@ def workflow_enroll_existing(*, workflow_id: int, chunk_size: int = ENROLL_CHUNK
     commit together, with the workflow's row locked, so a rerun resumes where the last chunk ended."""
     now = timezone.now()
     with transaction.atomic():
-        workflow = Workflow.objects.select_for_update(of=("self",)).filter(pk=workflow_id).first()
+        workflow = Workflow.objects.select_for_update(no_key=True, of=("self",)).filter(pk=workflow_id).first()
         if workflow is None or not workflow.enrolling_existing or workflow.matched_at is None:
             return False
         pending = WorkflowMatch.objects.filter(
@@ -573,12 +576,13 @@ def workflow_enroll_existing(*, workflow_id: int, chunk_size: int = ENROLL_CHUNK
 
 
 def locked_shared(queryset: QuerySet) -> list[Workflow]:
-    """Workflows read under `FOR SHARE` (PostgreSQL), so that no edit or switch commits while they are used."""
+    """Workflows read under `FOR KEY SHARE` (PostgreSQL), so that no edit or switch (`FOR UPDATE`) commits while
+    they are used; the enroll-existing job's progress updates (`FOR NO KEY UPDATE`) go on meanwhile."""
     queryset = queryset.order_by("pk")
     if connection.vendor != "postgresql":
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
-    return list(Workflow.objects.raw(f"{sql} FOR SHARE", params))
+    return list(Workflow.objects.raw(f"{sql} FOR KEY SHARE", params))
 
 
 def _evaluate(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int:

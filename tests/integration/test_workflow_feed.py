@@ -168,3 +168,58 @@ def test_r19_a_step_waiting_too_long_for_a_lock_is_retried(automator, monkeypatc
     assert states == {("RETRYING", 1)}
     assert all("lock timeout" in error for error in Enrollment.objects.values_list("last_error", flat=True))
     assert Workflow.objects.get(pk=workflow.pk).is_enabled
+
+
+def test_steps_run_while_the_enroll_existing_job_holds_a_chunk_open(automator, monkeypatch):
+    """The job locks its workflow `FOR NO KEY UPDATE` and the runner `FOR KEY SHARE`: steps of the chunks
+    already enrolled go on while the next chunk is being enrolled (they used to wait for every chunk)."""
+    contacts_make(count=4, actor=automator, lifecycle_stage="lead")
+    workflow = make_workflow(automator, triggers=LEAD, enable=True, existing=True)
+    assert workflow_enroll_existing(workflow_id=workflow.pk, chunk_size=2)  # the first two, committed
+    monkeypatch.setattr(steps, "LOCK_TIMEOUT", "5s")  # a wait would fail the runner instead of hanging it
+    enrolling = Held()
+
+    def enroll_next_chunk():
+        with transaction.atomic():
+            workflow_enroll_existing(workflow_id=workflow.pk, chunk_size=2)
+            enrolling.hold()
+
+    def run_steps():
+        enrolling.wait_reached()
+        try:
+            return steps.workflow_advance(workflow_id=workflow.pk)
+        finally:
+            enrolling.release()
+
+    results = run_threads({"enroll": enroll_next_chunk, "steps": run_steps})
+    assert results["steps"] == 2  # the first chunk's steps ran while the second chunk was open
+    assert Enrollment.objects.filter(workflow=workflow, state="COMPLETED").count() == 2
+    assert Enrollment.objects.filter(workflow=workflow, state="ACTIVE").count() == 2
+
+
+def test_switching_off_waits_for_a_chunk_of_steps_in_flight(automator):
+    """`FOR KEY SHARE` still excludes edits and switches (`FOR UPDATE`): the chunk commits first."""
+    contacts_make(count=2, actor=automator, lifecycle_stage="lead")
+    workflow = make_workflow(automator, triggers=LEAD, enable=True, existing=True)
+    workflow_enroll_existing(workflow_id=workflow.pk)
+    running, switcher = Held(), {}
+
+    def run_steps():
+        with transaction.atomic():
+            advanced = steps.workflow_advance(workflow_id=workflow.pk)
+            running.hold()
+        return advanced
+
+    def switch_off():
+        running.wait_reached()
+        switcher["pid"] = backend_pid()
+        services.workflow_disable(workflow=Workflow.objects.get(pk=workflow.pk), actor=automator)
+
+    def orchestrate():
+        wait_until_blocked(waiter=_pid_of(switcher), holder=running.wait_reached())
+        running.release()
+
+    results = run_threads({"steps": run_steps, "switch off": switch_off, "orchestrate": orchestrate})
+    assert results["steps"] == 2
+    assert Enrollment.objects.filter(workflow=workflow, state="COMPLETED").count() == 2
+    assert not Workflow.objects.get(pk=workflow.pk).is_enabled
