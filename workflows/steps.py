@@ -56,10 +56,12 @@ from workflows.services import (
     ADVANCE_TASK,
     ENROLL_EXISTING_TASK,
     FEED_TASK,
+    contact_changes_process,
     id_array,
     ids_in,
     locked_shared,
     task_send,
+    workflow_enroll_existing,
     workflow_match_all,
 )
 
@@ -384,3 +386,26 @@ def workflows_sweep(*, now: dt.datetime | None = None) -> int:
         task_send(FEED_TASK)
         sent += 1
     return sent
+
+
+def workflows_run_inline(*, rounds: int = 20) -> int:
+    """Run the engine in this process as the worker would, until a round finds nothing to do: the
+    enroll-existing jobs, the change feed, then every enabled workflow's due steps. Returns how many
+    enrollments advanced. For the demo loader and tests, whose transactions no worker can see."""
+    advanced = 0
+    for _ in range(rounds):
+        work = 0
+        enabled = Workflow.objects.filter(is_enabled=True).values_list("pk", flat=True)
+        for workflow_id in enabled:
+            while workflow_enroll_existing(workflow_id=workflow_id):
+                work += 1
+        while batch := contact_changes_process():
+            work += batch
+        for workflow_id in enabled:
+            taken = workflow_run(workflow_id=workflow_id, max_chunks=1000)
+            advanced += taken
+            work += taken
+        if not work:
+            return advanced
+    raise RuntimeError(f"the workflow engine still had work after {rounds} rounds")
+

@@ -10,13 +10,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from billing.models import BillingPeriod, Subscription
-from contacts.models import Contact, EmailSubscription
+from contacts.models import Contact, ContactChange, EmailSubscription
 from conversations.models import Chatflow, Conversation
 from engagements.models import Booking, EmailLog, Ticket
 from leadforms.models import Form, FormSubmission
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, ActorKind
 from marketing_status.models import CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
+from workflows.models import Enrollment, EnrollmentStep, Workflow
 
 CONTACTS = 80
 
@@ -98,7 +99,9 @@ def test_seed_demo_writes_a_history_R1_R5_R7_R12_R14_R18(seeded):
     # R12: a pending switch was cancelled.
     assert history.filter(old_until_renewal=True, new_status=True, new_until_renewal=False).exists()
     # R18, R5: a workflow and a returning form submission set contacts as marketing.
-    assert history.filter(actor_type=ActorKind.WORKFLOW, reason_type=ReasonType.WORKFLOW, new_status=True).exists()
+    workflow = Workflow.objects.get(name="Nurture chat leads")
+    by_workflow = history.filter(actor_type=ActorKind.WORKFLOW, reason_type=ReasonType.WORKFLOW, new_status=True)
+    assert set(by_workflow.values_list("reason_id", flat=True)) == {str(workflow.pk)}
     assert history.filter(actor_type=ActorKind.FORM, old_status=False, new_status=True).exists()
     # R5, R7: the marketer changed form and chatflow settings.
     forms = {form.name: form.source_id for form in Form.objects.all()}
@@ -171,3 +174,17 @@ def test_seed_demo_leaves_an_installation_with_data_alone(subscription, var_dir)
     assert "already has data" in output
     assert _counts() == before
     assert not (var_dir / "demo-credentials.txt").exists()
+
+
+def test_seed_demo_runs_a_real_workflow_on_chat_contacts_R18(seeded):
+    """The marketer's workflow was switched on with the chat contacts already there; the chat contact of
+    the visitors' day enrolled as it arrived. Every enrollment completed, with one step each."""
+    workflow = Workflow.objects.get(name="Nurture chat leads")
+    assert workflow.is_enabled
+    chat_contacts = Contact.objects.filter(creation_tool="CHATFLOW", archived_at__isnull=True)
+    enrolled = Enrollment.objects.filter(workflow=workflow)
+    assert set(enrolled.values_list("contact_id", flat=True)) >= set(chat_contacts.values_list("pk", flat=True))
+    assert set(enrolled.values_list("state", flat=True)) == {"COMPLETED"}
+    assert EnrollmentStep.objects.filter(workflow=workflow).count() == enrolled.count()
+    assert Conversation.objects.get().contact.marketable_status is True
+    assert not ContactChange.objects.exists()  # the change feed was drained as the worker would

@@ -12,12 +12,10 @@ from tests.factories import UserFactory
 from workflows.models import Workflow
 from workflows.services import (
     ActionSpec,
-    contact_changes_process,
     workflow_create,
     workflow_enable,
-    workflow_enroll_existing,
 )
-from workflows.steps import workflow_run
+from workflows.steps import workflows_run_inline
 
 WORKFLOW_PERMISSIONS = ("view_workflow", "add_workflow", "change_workflow")
 CONTACT_PERMISSIONS = ("add_contact", "change_contact", "delete_contact")
@@ -73,21 +71,4 @@ def make_workflow(
     return workflow
 
 
-def drain(*, rounds: int = 20) -> int:
-    """Run the engine inline as the worker would, until a round does nothing: the switch-on jobs, the change
-    feed, then every enabled workflow's due steps. Returns how many enrollments advanced."""
-    advanced = 0
-    for _ in range(rounds):
-        work = 0
-        for workflow_id in Workflow.objects.filter(is_enabled=True).values_list("pk", flat=True):
-            while workflow_enroll_existing(workflow_id=workflow_id):
-                work += 1
-        while batch := contact_changes_process():
-            work += batch
-        for workflow_id in Workflow.objects.filter(is_enabled=True).values_list("pk", flat=True):
-            steps = workflow_run(workflow_id=workflow_id, max_chunks=1000)
-            advanced += steps
-            work += steps
-        if not work:
-            return advanced
-    raise AssertionError("the engine never settled")
+drain = workflows_run_inline  # run the engine inline until it settles

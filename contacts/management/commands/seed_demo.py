@@ -53,6 +53,9 @@ from marketing_status.services import (
     creation_tool_setting_set,
     marketing_contacts_enable,
 )
+from workflows.models import ActionKind
+from workflows.services import ActionSpec, workflow_create, workflow_enable
+from workflows.steps import workflows_run_inline
 
 CREDENTIALS_FILE = "demo-credentials.txt"
 ADMIN_USERNAME = "admin"
@@ -135,7 +138,16 @@ DEMO_USERS = (
         "marketer",
         "Maja",
         "Lindqvist",
-        Q(content_type__app_label__in=["contacts", "marketing_status", "leadforms", "conversations", "imports"])
+        Q(
+            content_type__app_label__in=[
+                "contacts",
+                "marketing_status",
+                "leadforms",
+                "conversations",
+                "imports",
+                "workflows",
+            ]
+        )
         | Q(content_type__app_label="billing", codename__startswith="view_"),
     ),
     (
@@ -408,6 +420,7 @@ class Demo:
         for moment, _, action in sorted(self.steps, key=lambda step: step[:2]):
             with _clock_at(moment):
                 action()
+                workflows_run_inline()  # what the worker does right after each change (R18)
 
     # --- Account ----------------------------------------------------------------------------------------
 
@@ -572,9 +585,18 @@ class Demo:
         contacts_set_non_marketing(contacts=unengaged, actor=Actor.for_user(self.users["marketer"]))
 
     def workflow_nurtures_chat_leads(self) -> None:
-        """R18: a workflow sets the contacts that chatflows created non-marketing as marketing."""
-        leads = _active(marketable_status=False, creation_tool=T.CHATFLOW)
-        contacts_set_marketing(contacts=leads, actor=Actor(ActorKind.WORKFLOW, "workflow-12-chat-lead-nurture"))
+        """R18: the marketer builds a workflow that sets the contacts chatflows created as marketing and
+        switches it on for those already there; from then on new chat contacts enroll as they arrive."""
+        marketer = Actor.for_user(self.users["marketer"])
+        chat_contacts = {"type": "property", "propertyName": "hs_object_source", "operator": "EQ", "value": "CHATFLOW"}
+        workflow = workflow_create(
+            name="Nurture chat leads",
+            description="Contacts who started a chat are worth marketing to.",
+            triggers=[{"filters": [chat_contacts]}],
+            actions=[ActionSpec(ActionKind.SET_MARKETING_STATUS, {"marketing": True})],
+            actor=marketer,
+        )
+        workflow_enable(workflow=workflow, enroll_existing=True, actor=marketer)
 
     def marketer_sets_cold_contacts_non_marketing(self) -> None:
         """R11: some subscribers and others become pending; they flip at the next update date."""
