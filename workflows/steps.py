@@ -408,4 +408,3 @@ def workflows_run_inline(*, rounds: int = 20) -> int:
         if not work:
             return advanced
     raise RuntimeError(f"the workflow engine still had work after {rounds} rounds")
-
