@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.common import BenchError, elapsed, env_int, progress
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_api"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,21 +62,6 @@ TARGET_BATCH_CONTACTS_PER_S = 5_000.0
 TARGET_SINGLE_REQUESTS_PER_S = 250.0
 TARGET_P99_MS = 300.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-_started = time.perf_counter()
-
-
-class BenchError(Exception):
-    """The bench cannot run, or a run did not do the work it should have."""
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(value) if value else default
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - _started:7.1f}s] {message}", flush=True)
 
 
 @dataclass(frozen=True)
@@ -90,12 +77,12 @@ class Config:
     @classmethod
     def from_env(cls) -> "Config":
         return cls(
-            contacts=max(1_000, _env_int("BENCH_API_CONTACTS", 100_000)),
-            seconds=max(1, _env_int("BENCH_API_SECONDS", 15)),
-            warmup_seconds=max(1, _env_int("BENCH_API_WARMUP_SECONDS", 3)),
-            workers=max(1, _env_int("BENCH_API_WORKERS", 3)),
-            connections=max(1, _env_int("BENCH_API_CONNECTIONS", 4)),
-            threads=max(1, _env_int("BENCH_API_THREADS", 2)),
+            contacts=max(1_000, env_int("BENCH_API_CONTACTS", 100_000)),
+            seconds=max(1, env_int("BENCH_API_SECONDS", 15)),
+            warmup_seconds=max(1, env_int("BENCH_API_WARMUP_SECONDS", 3)),
+            workers=max(1, env_int("BENCH_API_WORKERS", 3)),
+            connections=max(1, env_int("BENCH_API_CONNECTIONS", 4)),
+            threads=max(1, env_int("BENCH_API_THREADS", 2)),
             redis_url=os.environ.get("BENCH_API_REDIS_URL") or DEFAULT_REDIS_URL,
         )
 
@@ -742,7 +729,7 @@ def report_format(
         *table_format(measurements, baseline),
         "",
         *_details_format(measurements, baseline),
-        f"total wall time {time.perf_counter() - _started:.1f} s",
+        f"total wall time {elapsed():.1f} s",
     ]
     return "\n".join(lines) + "\n"
 

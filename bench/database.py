@@ -19,6 +19,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from psycopg import sql
 
+from bench.common import BenchError
 from billing.models import BillingPeriod, TierNotice, TierUpgrade
 from billing.policy import BillingCycle, HubTier
 from billing.services import subscription_create
@@ -30,10 +31,6 @@ from marketing_status.services import marketing_contacts_enable
 
 CONTACTS = Contact._meta.db_table
 HISTORY = MarketingStatusChange._meta.db_table
-
-
-class BenchError(Exception):
-    """The bench cannot run, or a run did not do the work it should have."""
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,12 @@ from time import perf_counter, process_time
 
 from django.conf import settings
 
-from bench.database import BenchError, database_build, scalar
+from bench.common import BenchError, elapsed, env_int, progress
+from bench.database import database_build, scalar
 from bench.scenarios import Scenario, scenarios_all
 
 RSS_TARGET_MB = 300
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "latest.txt"
-_STARTED = perf_counter()
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(value) if value else default
-
-
-def progress(message: str) -> None:
-    print(f"[{perf_counter() - _STARTED:7.1f}s] {message}", flush=True)
 
 
 def peak_rss_mb() -> float:
@@ -191,18 +182,18 @@ def report_format(
     ]
     for result in results:
         lines.extend(_runs_format(result))
-    lines.append(f"total wall time {perf_counter() - _STARTED:.1f} s")
+    lines.append(f"total wall time {elapsed():.1f} s")
     return "\n".join(lines) + "\n"
 
 
 def run() -> int:
-    contacts = _env_int("BENCH_CONTACTS", 1_000_000)
-    repeats = max(1, _env_int("BENCH_REPEATS", 2))
+    contacts = env_int("BENCH_CONTACTS", 1_000_000)
+    repeats = max(1, env_int("BENCH_REPEATS", 2))
     load_average = os.getloadavg()[0]
     try:
         progress(f"recreating the bench database and loading {contacts:,} contacts")
         database = database_build(contacts=contacts)
-        load_seconds = perf_counter() - _STARTED
+        load_seconds = elapsed()
         progress(f"database {database.name!r} ready")
         results = [scenario_time(scenario, repeats=repeats) for scenario in scenarios_all(database)]
     except BenchError as error:

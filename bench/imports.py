@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter, process_time
 
+from bench.common import BenchError, elapsed, env_int, progress
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_imports"
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "imports.txt"
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,20 +51,6 @@ RSS_TARGET_MB = 300
 HEADER = ["Email", "First Name", "Last Name", "Company Name", "Phone Number", "Lifecycle Stage"]
 COPY_COLUMNS = ("email", "first_name", "last_name", "company", "phone", "lifecycle_stage")
 STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
-_STARTED = perf_counter()
-
-
-class BenchError(Exception):
-    """The bench cannot run, or a run did not do the work it should have."""
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(value) if value else default
-
-
-def progress(message: str) -> None:
-    print(f"[{perf_counter() - _STARTED:7.1f}s] {message}", flush=True)
 
 
 @dataclass(frozen=True)
@@ -299,16 +287,15 @@ def report_format(*, runs: dict[str, list[Run]], rows: int, size: int, repeats: 
         wall = ", ".join(f"{run.seconds:.2f}" for run in runs[side])
         cpu = ", ".join("-" if run.cpu_seconds is None else f"{run.cpu_seconds:.2f}" for run in runs[side])
         lines.append(f"{side:<8} wall {wall} s; cpu (client + backend) {cpu} s")
-    lines.append(f"total wall time {perf_counter() - _STARTED:.1f} s")
+    lines.append(f"total wall time {elapsed():.1f} s")
     return "\n".join(lines) + "\n"
 
 
 def bench() -> int:
-    from bench.database import BenchError as DatabaseBenchError
     from bench.database import account_set_up, database_recreate
 
-    rows = max(1_000, _env_int("BENCH_IMPORT_ROWS", 1_000_000))
-    repeats = max(1, _env_int("BENCH_REPEATS", 2))
+    rows = max(1_000, env_int("BENCH_IMPORT_ROWS", 1_000_000))
+    repeats = max(1, env_int("BENCH_REPEATS", 2))
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="crm-bench-imports-") as scratch:
         scratch_path = Path(scratch)
@@ -335,7 +322,7 @@ def bench() -> int:
                     runs[side].append(run)
                     extra = "" if run.rss_mb is None else f", peak RSS {run.rss_mb:.0f} MB"
                     progress(f"{side}: {run.seconds:.2f} s (cpu {run.cpu_seconds or 0:.2f} s{extra})")
-        except (BenchError, DatabaseBenchError) as error:
+        except BenchError as error:
             print(f"bench: {error}", file=sys.stderr)
             return 1
     report = report_format(runs=runs, rows=rows, size=size, repeats=repeats, load=load)

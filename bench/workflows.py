@@ -36,26 +36,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
 
+from bench.common import BenchError, elapsed, env_int, progress
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_workflows"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "workflows.txt"
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 3.0
 WAIT_SECONDS = 1800  # a run that has not finished by then did not do its work
-_STARTED = perf_counter()
-
-
-class BenchError(Exception):
-    """The bench cannot run, or a run did not do the work it should have."""
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").replace("_", "").replace(",", "")
-    return int(value) if value else default
-
-
-def progress(message: str) -> None:
-    print(f"[{perf_counter() - _STARTED:7.1f}s] {message}", flush=True)
 
 
 @dataclass(frozen=True)
@@ -254,7 +242,7 @@ def report_format(*, runs: dict[str, list[Run]], contacts: int, repeats: int, lo
             "-" if run.worker_cpu_seconds is None else f"{run.worker_cpu_seconds:.2f}" for run in runs["workflow"]
         ),
         "    direct   " + ", ".join(f"{run.seconds:.2f}" for run in runs["direct"]),
-        f"total wall time {perf_counter() - _STARTED:.1f} s",
+        f"total wall time {elapsed():.1f} s",
     ]
     return "\n".join(lines) + "\n"
 
@@ -262,12 +250,11 @@ def report_format(*, runs: dict[str, list[Run]], contacts: int, repeats: int, lo
 def bench() -> int:
     import tempfile
 
-    from bench.database import BenchError as DatabaseBenchError
     from bench.database import database_build
 
-    contacts = _env_int("BENCH_WORKFLOW_CONTACTS", 100_000)
-    repeats = max(1, _env_int("BENCH_REPEATS", 2))
-    concurrency = max(1, _env_int("BENCH_WORKER_CONCURRENCY", 2))
+    contacts = env_int("BENCH_WORKFLOW_CONTACTS", 100_000)
+    repeats = max(1, env_int("BENCH_REPEATS", 2))
+    concurrency = max(1, env_int("BENCH_WORKER_CONCURRENCY", 2))
     load = os.getloadavg()[0]
     runs: dict[str, list[Run]] = {"workflow": [], "direct": []}
     log = Path(tempfile.mkdtemp(prefix="bench-workflows-")) / "worker.log"
@@ -290,7 +277,7 @@ def bench() -> int:
                     )
         finally:
             worker_stop(worker)
-    except (BenchError, DatabaseBenchError) as error:
+    except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     report = report_format(runs=runs, contacts=contacts, repeats=repeats, load=load, concurrency=concurrency)
