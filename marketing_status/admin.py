@@ -3,8 +3,9 @@ from django.contrib import admin
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and settings change only through the services."""
+class ReadOnly:
+    """For admins and inlines of rows that change only through the services: shown, never added, changed or
+    deleted here."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -14,6 +15,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """History and settings change only through the services."""
 
 
 @admin.register(MarketingStatusChange)

@@ -4,31 +4,12 @@
 
 from django.contrib import admin
 
+from marketing_status.admin import ReadOnly, ReadOnlyAdmin
 from workflows.models import Enrollment, EnrollmentStep, Workflow, WorkflowAction, WorkflowChange
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WorkflowActionInline(ReadOnlyInline):

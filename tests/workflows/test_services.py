@@ -28,6 +28,19 @@ def _workflow_state() -> dict:
     }
 
 
+def _update(workflow, actor, *, name, triggers=LEAD, actions=(SET_MARKETING,), allow_reenrollment=False):
+    """`workflow_update` with the arguments a test does not vary at their usual values."""
+    return workflow_update(
+        workflow=workflow,
+        name=name,
+        triggers=triggers,
+        actions=list(actions),
+        allow_reenrollment=allow_reenrollment,
+        description="",
+        actor=actor,
+    )
+
+
 def test_create_stores_triggers_actions_in_order_and_a_change_row(subscription, automator_actor):
     lists = ContactList.objects.create(name="Newsletter")
     workflow = workflow_create(
@@ -146,15 +159,7 @@ def test_r18_an_update_on_starter_is_refused_too(professional, automator_actor):
     professional.save(update_fields=["hub_tier"])
     before = _workflow_state()
     with pytest.raises(WorkflowInvalid) as refused:
-        workflow_update(
-            workflow=workflow,
-            name="W",
-            triggers=LEAD,
-            actions=[SET_NON_MARKETING],
-            allow_reenrollment=False,
-            description="",
-            actor=automator_actor,
-        )
+        _update(workflow, automator_actor, name="W", actions=[SET_NON_MARKETING])
     assert refused.value.errors == {"actions.0": R18_REFUSAL}
     assert _workflow_state() == before
 
@@ -199,15 +204,7 @@ def test_people_need_the_workflow_permissions(subscription, automator_actor, mis
         if missing == "add_workflow":
             workflow_create(name="W", triggers=LEAD, actions=[SET_MARKETING], actor=actor)
         else:
-            workflow_update(
-                workflow=workflow,
-                name="X",
-                triggers=LEAD,
-                actions=[SET_MARKETING],
-                allow_reenrollment=False,
-                description="",
-                actor=actor,
-            )
+            _update(workflow, actor, name="X")
     if missing == "change_workflow":
         for call in (
             lambda: workflow_enable(workflow=workflow, enroll_existing=False, actor=actor),
@@ -221,25 +218,9 @@ def test_people_need_the_workflow_permissions(subscription, automator_actor, mis
 def test_update_records_what_was_edited(subscription, automator_actor):
     workflow = make_workflow(automator_actor)
     triggers = [{"filters": [{"type": "property", "propertyName": "company", "operator": "HAS_PROPERTY"}]}]
-    updated = workflow_update(
-        workflow=workflow,
-        name="Renamed",
-        triggers=triggers,
-        actions=[SET_MARKETING],
-        allow_reenrollment=True,
-        description="",
-        actor=automator_actor,
-    )
+    updated = _update(workflow, automator_actor, name="Renamed", triggers=triggers, allow_reenrollment=True)
     assert (updated.name, updated.triggers, updated.allow_reenrollment) == ("Renamed", triggers, True)
-    unchanged = workflow_update(
-        workflow=workflow,
-        name="Renamed",
-        triggers=triggers,
-        actions=[SET_MARKETING],
-        allow_reenrollment=True,
-        description="",
-        actor=automator_actor,
-    )
+    unchanged = _update(workflow, automator_actor, name="Renamed", triggers=triggers, allow_reenrollment=True)
     assert unchanged.updated_at == updated.updated_at
     assert list(workflow.changes.order_by("pk").values_list("what", flat=True)) == [
         "Created",
@@ -251,38 +232,14 @@ def test_actions_can_be_edited_only_while_the_workflow_is_off(subscription, auto
     workflow = make_workflow(automator_actor, enable=True)
     before = _workflow_state()
     with pytest.raises(WorkflowInvalid) as refused:
-        workflow_update(
-            workflow=workflow,
-            name=workflow.name,
-            triggers=LEAD,
-            actions=[ActionSpec("DELAY", {"seconds": 60})],
-            allow_reenrollment=False,
-            description="",
-            actor=automator_actor,
-        )
+        _update(workflow, automator_actor, name=workflow.name, actions=[ActionSpec("DELAY", {"seconds": 60})])
     assert refused.value.errors == {"actions": "Switch the workflow off to edit its actions."}
     assert _workflow_state() == before
     # The name and triggers may change while it is on.
-    updated = workflow_update(
-        workflow=workflow,
-        name="Still on",
-        triggers=LEAD,
-        actions=[SET_MARKETING],
-        allow_reenrollment=False,
-        description="",
-        actor=automator_actor,
-    )
+    updated = _update(workflow, automator_actor, name="Still on")
     assert updated.name == "Still on" and updated.is_enabled
     workflow_disable(workflow=workflow, actor=automator_actor)
-    edited = workflow_update(
-        workflow=workflow,
-        name="Still on",
-        triggers=LEAD,
-        actions=[ActionSpec("DELAY", {"seconds": 60})],
-        allow_reenrollment=False,
-        description="",
-        actor=automator_actor,
-    )
+    edited = _update(workflow, automator_actor, name="Still on", actions=[ActionSpec("DELAY", {"seconds": 60})])
     assert list(edited.actions.values_list("kind", flat=True)) == ["DELAY"]
 
 
