@@ -1,5 +1,6 @@
 """R18, R19 through a real Celery worker on Redis and PostgreSQL: a workflow setting 3,000 contacts as
-marketing survives its worker being killed mid-chunk, and the database going away mid-chunk.
+marketing survives its worker being killed mid-chunk, the database refusing connections mid-chunk, and
+the PostgreSQL server itself stopped for a few seconds mid-chunk.
 
 The worker (`celery -A crm worker --pool=solo`, the default queue, on this run's test database) does
 everything after the switch-on: the enroll-existing job, the steps, the change feed. So that each fault
@@ -12,7 +13,10 @@ In both runs every enrolled contact must end marketing with reason WORKFLOW and 
 exactly one history row from the workflow, exactly one step, and a completed enrollment.
 """
 
+import contextlib
 import datetime as dt
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -105,13 +109,25 @@ def _start_worker() -> tuple[subprocess.Popen, LineReader]:
     return process, output
 
 
-def _wait_for_text(output: LineReader, text: str) -> str:
-    """The next line of the worker's output that contains `text` (fails after a generous deadline)."""
+def _wait_for_text(output: LineReader, *texts: str) -> str:
+    """The next line of the worker's output that contains every one of `texts` (fails after a generous
+    deadline)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         line = output.wait_for("", timeout=max(0.1, deadline - time.monotonic()))
-        if text in line:
+        if all(text in line for text in texts):
             return line
+
+
+ADVANCE_RETRY = ("workflow_advance_task", "retry: Retry in")  # Celery's line when the step task is retried
+
+
+def _wait_for_step_retries(output: LineReader) -> None:
+    """The step task failed mid-chunk, was retried after 2 s, failed again, then after 4 s again (R19:
+    exponential back-off), so the outage lasted at least 6 s; retries of other tasks (the change feed's
+    consumer) do not count."""
+    countdowns = [_wait_for_text(output, *ADVANCE_RETRY).split("Retry in ")[1].split(":")[0] for _ in range(3)]
+    assert countdowns == ["2s", "4s", "8s"]
 
 
 class RowLock:
@@ -137,7 +153,8 @@ class RowLock:
 
     def release(self) -> None:
         if not self.connection.closed:
-            self.connection.rollback()
+            with contextlib.suppress(psycopg.OperationalError):  # the server ended the session (it was stopped)
+                self.connection.rollback()
             self.connection.close()
 
 
@@ -226,8 +243,7 @@ def test_r19_database_away_mid_chunk_is_retried_until_each_contact_is_set_once(l
         mine = connection.connection.info.backend_pid
         _connections(database, allow=False, spare=(mine, lock.pid))  # the worker's sessions end mid-chunk
         try:
-            _wait_for_text(output, "retry: Retry in")  # its chunk failed and its task waits to try again
-            _wait_for_text(output, "retry: Retry in")  # the next try found the database still away
+            _wait_for_step_retries(output)
         finally:
             _connections(database, allow=True)
         lock.release()
@@ -238,3 +254,60 @@ def test_r19_database_away_mid_chunk_is_retried_until_each_contact_is_set_once(l
         stop_process(worker)
     _assert_each_contact_set_once(workflow_id, leads)
     assert any("OperationalError" in line for line in output.lines)
+
+
+def _local_cluster() -> tuple[str, str] | None:
+    """(version, name) of the Debian cluster serving the test database, when this process may stop and start
+    it (root, `pg_ctlcluster`, the server on this machine); else None."""
+    host = connection.settings_dict["HOST"] or "localhost"
+    if os.geteuid() != 0 or not shutil.which("pg_ctlcluster") or host not in ("localhost", "127.0.0.1", "::1"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        (data_directory,) = cursor.fetchone()
+    for conf in sorted(Path("/etc/postgresql").glob("*/*/postgresql.conf")):
+        version, name = conf.parent.parent.name, conf.parent.name
+        if Path(f"/var/lib/postgresql/{version}/{name}") == Path(data_directory):
+            return version, name
+    return None
+
+
+def _cluster(action: str, cluster: tuple[str, str]) -> None:
+    """Stop (fast: every session ends at once) or start the server; `start` returns once it accepts connections."""
+    mode = ["-m", "fast"] if action == "stop" else []
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, action, *mode], check=True, timeout=120)
+
+
+def test_r19_postgresql_stopped_for_a_few_seconds_mid_chunk_is_retried_until_each_contact_is_set_once(
+    leads, automator, not_eager
+):
+    """The server itself goes away (not just this database): the worker's chunk fails with its connection,
+    its task retries with back-off while nothing answers, and carries on once the server is back."""
+    cluster = _local_cluster()
+    if cluster is None:
+        pytest.skip("stopping PostgreSQL needs root, pg_ctlcluster and the server on this machine")
+    lock = RowLock(leads[LOCKED_INDEX])
+    worker, output = _start_worker()
+    try:
+        workflow_id = _switch_on(automator)
+        lock.waiter()
+        assert EnrollmentStep.objects.filter(workflow_id=workflow_id).count() == CHUNK
+        connection.close()
+        _cluster("stop", cluster)  # ends the worker's session in the middle of its second chunk
+        try:
+            _wait_for_step_retries(output)
+        finally:
+            _cluster("start", cluster)
+        lock.release()
+        _wait_until_done(workflow_id, output)
+    finally:
+        lock.release()
+        if not _server_up():
+            _cluster("start", cluster)
+        stop_process(worker)
+    _assert_each_contact_set_once(workflow_id, leads)
+    assert any("OperationalError" in line for line in output.lines)
+
+
+def _server_up() -> bool:
+    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], check=False).returncode == 0
