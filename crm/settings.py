@@ -178,7 +178,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
 # --- Celery -----------------------------------------------------------------------------------
 # PostgreSQL holds the state of every long job; a message is only a wake-up. Tasks are acknowledged
 # after they ran and re-queued if their worker dies, so a killed worker loses nothing.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# The embedded default names a host only so that kombu does not warn that it "reverts to localhost".
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
