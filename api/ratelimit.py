@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 from django.utils import timezone
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from rest_framework.throttling import BaseThrottle
 
 from api.errors import ApiError
+from crm.redis import redis_client
 from integrations.models import Integration
 
 logger = logging.getLogger(__name__)
@@ -40,8 +39,6 @@ WINDOW_MS = 10_000
 TEN_SECONDLY_ROLLING = "TEN_SECONDLY_ROLLING"
 DAILY = "DAILY"
 STATE_ATTRIBUTE = "crm_rate_limit"
-# Redis must answer fast or not at all: a slow limiter would slow every API call.
-REDIS_TIMEOUT_S = 0.25
 # After a Redis failure, requests skip Redis this long instead of each waiting for a timeout.
 REDIS_PAUSE_AFTER_FAILURE_MS = 5_000
 # The daily counter outlives its day a little, for web servers whose clocks run slightly behind.
@@ -279,20 +276,8 @@ _memory_limiter = MemoryRateLimiter()
 
 
 @functools.cache
-def _redis_client(url: str) -> redis.Redis:
-    """One client (and connection pool) per process and URL, created on first use; no retries."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=REDIS_TIMEOUT_S,
-        socket_connect_timeout=REDIS_TIMEOUT_S,
-        retry=Retry(NoBackoff(), 0),
-        decode_responses=True,
-    )
-
-
-@functools.cache
 def _redis_limiter(url: str, prefix: str) -> RedisRateLimiter:
-    return RedisRateLimiter(client=_redis_client(url), prefix=prefix)
+    return RedisRateLimiter(client=redis_client(url), prefix=prefix)
 
 
 def rate_limiter() -> MemoryRateLimiter | RedisRateLimiter:

@@ -172,6 +172,17 @@ CHANGE_FEED_LOCK = 0x636F6E7461637473  # pg_advisory_xact_lock key of the change
 
 
 class ContactChangeQuerySet(models.QuerySet):
+    def wake_reset(self, task: str) -> None:
+        """The consumer `task` starts: call before it reads the feed, so that writes from now on wake it again."""
+        if not settings.REDIS_URL:
+            return
+        from crm.redis import redis_client
+
+        try:
+            redis_client(settings.REDIS_URL).delete(_wake_key(task))
+        except Exception:  # Redis away: its key expires by itself
+            logger.warning("could not reset the wake-up flag of %s", task, exc_info=True)
+
     def feeding(self) -> list[str]:
         """The Celery task names of the active consumers (none: the feed is off). Call inside the writer's
         transaction; on PostgreSQL it holds the feed's shared lock until that transaction ends."""
@@ -211,16 +222,44 @@ class ContactChangeQuerySet(models.QuerySet):
 
 
 def _wake(tasks: list[str]) -> None:
-    """Send each consumer's task by name (the contacts app imports no consumer)."""
+    """Send each consumer's task by name (the contacts app imports no consumer), unless a wake-up of it is
+    already waiting (`_wake_claim`): one queued message per consumer, however many writes commit."""
     from crm.celery import app
 
     for task in tasks:
+        if not _wake_claim(task):
+            continue
         if task not in app.tasks:
             app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
         try:
             app.signature(task).delay()
         except Exception:  # a lost wake-up only delays: the consumer's sweeper finds the rows
             logger.warning("could not wake %s for contact changes", task, exc_info=True)
+            ContactChange.objects.wake_reset(task)
+
+
+# A consumer's wake-up is "waiting" from the write that sent it until the consumer starts; meanwhile other
+# writes send none. The flag is a Redis key (shared by every process), set after the writer's commit and
+# deleted by the consumer *before* it reads the feed, so a write whose flag check found it set committed
+# before that read and is seen by it. It expires after WAKE_TTL_SECONDS, in case its message was lost.
+# Without Redis (the embedded defaults) every write sends its wake-up.
+WAKE_TTL_SECONDS = 60
+
+
+def _wake_key(task: str) -> str:
+    return f"{settings.CRM_FEED_WAKE_PREFIX}:{task}"
+
+
+def _wake_claim(task: str) -> bool:
+    """Whether this write should send `task`'s wake-up: no other is waiting (or Redis cannot tell)."""
+    if not settings.REDIS_URL:
+        return True
+    from crm.redis import redis_client
+
+    try:
+        return bool(redis_client(settings.REDIS_URL).set(_wake_key(task), "1", nx=True, ex=WAKE_TTL_SECONDS))
+    except Exception:  # Redis away: send, as without Redis
+        return True
 
 
 class ContactChange(models.Model):

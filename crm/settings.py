@@ -249,6 +249,8 @@ CRM_API_RATE_LIMIT_DAILY = env_int("CRM_API_RATE_LIMIT_DAILY", 625_000)
 # each process's memory. REDIS_URL, else the Celery broker when that is Redis.
 REDIS_URL = os.environ.get("REDIS_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
 CRM_API_RATE_LIMIT_PREFIX = os.environ.get("CRM_API_RATE_LIMIT_PREFIX", "crm:ratelimit")
+# Where the contacts change feed keeps "a consumer wake-up is waiting" in that Redis (contacts.models).
+CRM_FEED_WAKE_PREFIX = os.environ.get("CRM_FEED_WAKE_PREFIX", "crm:feed-wake")
 
 # --- Lead capture -----------------------------------------------------------------------------
 # Public intake (form submissions, chat, meeting bookings): requests per source address in any

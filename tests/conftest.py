@@ -29,6 +29,12 @@ def _fresh_intake_counts(settings):
     settings.CRM_INTAKE_RATE_LIMIT_PREFIX = f"intake-test:{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_feed_wakes(settings):
+    """No change-feed wake-up is "waiting" from an earlier test (the flag lives in Redis when it is used)."""
+    settings.CRM_FEED_WAKE_PREFIX = f"feed-wake-test:{uuid.uuid4().hex}"
+
+
 @pytest.fixture
 def marketer(db):
     """A user with the Marketing contact access permission (R30) and contact permissions."""

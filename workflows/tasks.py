@@ -10,9 +10,10 @@ no limit; the countdown stays below the broker's visibility timeout.
 
 from celery import shared_task
 
+from contacts.models import ContactChange
 from workflows import policy
 from workflows.errors import TRANSIENT_ERRORS
-from workflows.services import contact_changes_process, workflow_enroll_existing
+from workflows.services import FEED_TASK, contact_changes_process, workflow_enroll_existing
 from workflows.steps import workflow_run, workflows_sweep
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "max_retries": None, "bind": True}
@@ -45,8 +46,10 @@ def workflow_enroll_existing_task(self, workflow_id: int) -> int:
 
 @shared_task(**RELIABLE)
 def contact_changes_process_task(self) -> int:
-    """Drain the contacts change feed: evaluate changed contacts against the enabled workflows."""
+    """Drain the contacts change feed: evaluate changed contacts against the enabled workflows. Writes that
+    commit from its start on send a new wake-up (`ContactChange.objects.wake_reset`)."""
     consumed = 0
+    ContactChange.objects.wake_reset(FEED_TASK)
     try:
         while batch := contact_changes_process():
             consumed += batch

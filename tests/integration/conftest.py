@@ -65,6 +65,7 @@ test_database_url.__test__ = False  # a helper, not a test
 def subprocess_env(**overrides: str) -> dict[str, str]:
     """The environment of this run, pointed at the test database, with `overrides`."""
     env = {**os.environ, "CRM_ENV": "test", "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    env["CRM_FEED_WAKE_PREFIX"] = settings.CRM_FEED_WAKE_PREFIX  # the worker resets the wake-ups this test sets
     env.update(overrides)
     return env
 
