@@ -2,10 +2,11 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from crm.transactions import on_commit_once
 from marketing_status.policy import CreationTool, ReasonType
 
 logger = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ class ContactChangeQuerySet(models.QuerySet):
                 cursor.execute(f"INSERT INTO {table} (contact_id) SELECT unnest(%s::bigint[])", [array])
         else:
             self.bulk_create([self.model(contact_id=pk) for pk in ids], batch_size=1000)
-        transaction.on_commit(lambda: _wake(tasks))
+        on_commit_once(("contact-changes", tuple(tasks)), lambda: _wake(tasks))
         return True
 
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from api.properties import MARKETING_STATUS, PROPERTIES, contact_input
 from billing.selectors import subscription_get
 from contacts.models import Contact, ContactChange, ContactChangeConsumer, ContactList
+from crm.transactions import on_commit_once
 from marketing_status.actors import Actor
 from workflows import policy
 from workflows.errors import WorkflowInvalid
@@ -415,9 +416,9 @@ def workflow_match_all(*, workflow_id: int) -> int:
         WorkflowChange.objects.create(
             workflow=workflow, at=workflow.enabled_at or now, by=workflow.enabled_by, what=what
         )
-        transaction.on_commit(lambda: task_send(FEED_TASK))
+        task_send_on_commit(FEED_TASK)
         if pending:
-            transaction.on_commit(lambda: task_send(ENROLL_EXISTING_TASK, workflow_id))
+            task_send_on_commit(ENROLL_EXISTING_TASK, workflow_id)
     return matched
 
 
@@ -545,7 +546,7 @@ def _enroll(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int
         )
         enrolled = len(pairs)
     if enrolled:
-        transaction.on_commit(lambda: task_send(ADVANCE_TASK, workflow.pk))
+        task_send_on_commit(ADVANCE_TASK, workflow.pk)
     return enrolled
 
 
@@ -631,6 +632,11 @@ def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
         _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}))
         ContactChange.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)
+
+
+def task_send_on_commit(task: str, *args: Any) -> None:
+    """Wake `task(*args)` once this transaction commits, once however many chunks of it ask."""
+    on_commit_once((task, args), lambda: task_send(task, *args))
 
 
 def task_send(task: str, *args: Any) -> None:
