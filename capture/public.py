@@ -51,6 +51,12 @@ def error_response(status: int, message: str, errors: list[dict[str, str]] | Non
     return JsonResponse(body, status=status)
 
 
+def public_base_url(request: HttpRequest) -> str:
+    """Where visitors reach this app (embed codes, widget tags, booking and hosted-form links):
+    `CRM_PUBLIC_URL`, else the host this request came to."""
+    return settings.CRM_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+
+
 def client_address(request: HttpRequest) -> str:
     """The visitor's address: REMOTE_ADDR, or the one `CRM_TRUSTED_PROXIES` proxies in front recorded."""
     hops = getattr(settings, "CRM_TRUSTED_PROXIES", 0)

@@ -31,15 +31,6 @@ TOOL_LABELS = {
 }
 
 
-def may_change_status(user) -> bool:
-    """R30, asked of the same check the services make."""
-    try:
-        Actor.for_user(user).ensure_may_change_status()
-    except MarketingStatusPermissionDenied:
-        return False
-    return True
-
-
 def setting_context(*, request: HttpRequest, tool: CreationTool, source_id: str, action_url: str, label: str) -> dict:
     """What `capture/_marketing_setting.html` needs to show one tool's setting."""
     return {
@@ -48,7 +39,7 @@ def setting_context(*, request: HttpRequest, tool: CreationTool, source_id: str,
         "setting_default_on": CONFIGURABLE_TOOL_DEFAULTS[tool],
         "setting_action_url": action_url,
         "setting_history": setting_history(tool=tool, source_id=source_id),
-        "setting_may_toggle": may_change_status(request.user),
+        "setting_may_toggle": Actor.for_user(request.user).may_change_status(),
         "setting_no_access": NO_ACCESS,
     }
 

@@ -34,15 +34,6 @@ TO_MARKETING, TO_NON_MARKETING = "marketing", "non_marketing"
 NO_ACCESS = "You need the Marketing contact access permission to change marketing contact status."
 
 
-def may_change_status(user) -> bool:
-    """R30, asked of the same check the services make."""
-    try:
-        Actor.for_user(user).ensure_may_change_status()
-    except MarketingStatusPermissionDenied:
-        return False
-    return True
-
-
 def _next_update() -> date | None:
     subscription = subscription_get()
     return next_update_date(subscription=subscription) if subscription else None
@@ -126,7 +117,7 @@ def _render_record(request, contact: Contact, *, status: int = 200, **extra):
         "history": _history(contact),
         "memberships": memberships,
         "next_update": _next_update(),
-        "may_change_status": may_change_status(request.user),
+        "may_change_status": Actor.for_user(request.user).may_change_status(),
         "may_edit": request.user.has_perm("contacts.change_contact"),
         "confirm_non_marketing": request.GET.get("confirm") == TO_NON_MARKETING,
         "no_access_message": NO_ACCESS,
@@ -211,7 +202,7 @@ def record_edit(request, pk: int):
 @permission_required("contacts.add_contact", raise_exception=True)
 def record_create(request):
     """R3: create a contact manually, non-marketing unless the creator (with R30's permission) chooses marketing."""
-    allowed = may_change_status(request.user)
+    allowed = Actor.for_user(request.user).may_change_status()
     form = ContactCreateForm(request.POST or None, may_set_marketing=allowed)
     status = 200
     if request.method == "POST" and form.is_valid():

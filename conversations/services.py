@@ -176,12 +176,7 @@ def visitor_message_post(*, conversation: Conversation, text: str) -> VisitorMes
         if conversation.last_seq + 2 > MAX_MESSAGES_PER_CONVERSATION:
             raise ConversationFull()
         chatflow = conversation.chatflow
-        turn = bot_turn(
-            text=text,
-            awaiting_email=conversation.awaiting_email,
-            email_prompt=chatflow.email_prompt,
-            thanks_message=chatflow.thanks_message,
-        )
+        turn = _bot_turn(conversation, text)
         reply, contact = turn.reply, None
         if turn.email is not None:
             contact = _capture(conversation, turn.email)
@@ -194,16 +189,21 @@ def visitor_message_post(*, conversation: Conversation, text: str) -> VisitorMes
     return VisitorMessagePosted(messages, email_captured=contact is not None)
 
 
-def visitor_message_preview(*, conversation: Conversation, text: str) -> list[Message]:
-    """The answer a message would get, built and stored nowhere: what a spam bot (honeypot filled) sees."""
-    text = message_clean(text)
+def _bot_turn(conversation: Conversation, text: str):
+    """What the chatflow's bot answers `text` at this point of the conversation (R7: it asks for the email)."""
     chatflow = conversation.chatflow
-    turn = bot_turn(
+    return bot_turn(
         text=text,
         awaiting_email=conversation.awaiting_email,
         email_prompt=chatflow.email_prompt,
         thanks_message=chatflow.thanks_message,
     )
+
+
+def visitor_message_preview(*, conversation: Conversation, text: str) -> list[Message]:
+    """The answer a message would get, built and stored nowhere: what a spam bot (honeypot filled) sees."""
+    text = message_clean(text)
+    turn = _bot_turn(conversation, text)
     now, seq = timezone.now(), conversation.last_seq
     entries = [(Sender.VISITOR, text)] + ([(Sender.BOT, turn.reply)] if turn.reply else [])
     return [

@@ -7,14 +7,14 @@ checked by the service). Transcripts need `conversations.view_conversation`; rep
 `change_conversation`. Refusals are 403 and change nothing.
 """
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import requires
+from capture.public import public_base_url
 from capture.views import setting_context, setting_switch
 from conversations.forms import ChatflowForm, ReplyForm
 from conversations.models import Chatflow, Conversation
@@ -39,23 +39,13 @@ NEW_CHATFLOW = {
 }
 
 
-def _requires(permission: str):
-    """Anonymous users go to sign-in; signed-in users without `permission` get 403 and change nothing."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
 def widget_snippet(request, chatflow: Chatflow) -> str:
     """The tag to paste on a site: the widget script at the app's public address, naming the chatflow."""
-    base = settings.CRM_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
-    src = base + reverse("conversations_public:widget_js")
+    src = public_base_url(request) + reverse("conversations_public:widget_js")
     return f'<script src="{src}" data-chatflow="{chatflow.public_id}" async></script>'
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def index(request):
     context = {
         "title": "Chatflows",
@@ -72,7 +62,7 @@ def _form_errors(form: ChatflowForm, invalid: ChatflowInvalid) -> None:
         form.add_error(field if field in form.fields else None, message)
 
 
-@_requires(ADD_PERMISSION)
+@requires(ADD_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def create(request):
     form = ChatflowForm(request.POST or None, initial=NEW_CHATFLOW)
@@ -111,7 +101,7 @@ def _initial(chatflow: Chatflow) -> dict:
     return {name: getattr(chatflow, name) for name in ChatflowForm.base_fields}
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
     """The chatflow's settings, R7's toggle with its history, and the install snippet. POST saves."""
@@ -132,7 +122,7 @@ def edit(request, pk: int):
     return render(request, "conversations/edit.html", _edit_context(request, chatflow, form), status=status)
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_POST
 def marketing_setting(request, pk: int):
     """R7: switch "Set created contacts as marketing contacts" (needs Marketing contact access, R30)."""
@@ -143,7 +133,7 @@ def marketing_setting(request, pk: int):
     return refusal or redirect(reverse("conversations:edit", args=[chatflow.pk]) + "#marketing-setting")
 
 
-@_requires(VIEW_CONVERSATIONS)
+@requires(VIEW_CONVERSATIONS)
 def conversations(request, pk: int):
     """A chatflow's conversations, most recent first."""
     chatflow = get_object_or_404(Chatflow, pk=pk)
@@ -170,13 +160,13 @@ def _render_conversation(request, conversation: Conversation, form: ReplyForm, *
     return render(request, "conversations/conversation.html", context, status=status)
 
 
-@_requires(VIEW_CONVERSATIONS)
+@requires(VIEW_CONVERSATIONS)
 def conversation(request, chatflow_pk: int, pk: int):
     """The transcript, the visitor's contact, and the reply box."""
     return _render_conversation(request, _conversation(chatflow_pk, pk), ReplyForm())
 
 
-@_requires(REPLY_PERMISSION)
+@requires(REPLY_PERMISSION)
 @require_POST
 def reply(request, chatflow_pk: int, pk: int):
     """An agent's reply: stored, and shown in the visitor's widget on its next poll."""

@@ -8,15 +8,15 @@ which the contact services check. A refusal is 403 and stores nothing; invalid i
 form with what was typed kept. Views parse, check and call `engagements.services` / `selectors`.
 """
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import requires
+from capture.public import public_base_url
 from contacts.models import Contact
 from engagements.forms import EmailLogForm, MeetingLinkForm, TicketForm
 from engagements.models import MeetingLink, Ticket, TicketStage
@@ -33,21 +33,6 @@ from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 PER_PAGE = 50
 WORKING_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 DEFAULT_LINK = {"duration_minutes": 30, "days_ahead": 14, **dict.fromkeys(WORKING_DAYS, "09:00-17:00")}
-
-
-def _requires(permission: str):
-    """Anonymous users go to sign-in; signed-in users without `permission` get 403 and change nothing."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
-def public_address(request, path: str) -> str:
-    """An absolute address for a public page: `CRM_PUBLIC_URL`, else the host this request came to."""
-    base = settings.CRM_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
-    return base + path
 
 
 def _tabs(request, current: str) -> list[dict]:
@@ -71,11 +56,11 @@ def _page(request, template: str, tab: str, status: int = 200, **context):
 # --- Meetings links -----------------------------------------------------------------------------
 
 
-@_requires("engagements.view_meetinglink")
+@requires("engagements.view_meetinglink")
 def index(request):
     """The meetings links, with their public booking addresses."""
     links = [
-        {"link": link, "url": public_address(request, reverse("engagements_public:booking", args=[link.slug]))}
+        {"link": link, "url": public_base_url(request) + reverse("engagements_public:booking", args=[link.slug])}
         for link in meeting_links_list()
     ]
     may_add = request.user.has_perm("engagements.add_meetinglink")
@@ -115,14 +100,14 @@ def _link_form_page(request, form: MeetingLinkForm, link: MeetingLink | None):
     return _page(request, "engagements/link_form.html", "meetings", status, **context)
 
 
-@_requires("engagements.add_meetinglink")
+@requires("engagements.add_meetinglink")
 @require_http_methods(["GET", "POST"])
 def meeting_link_new(request):
     form = MeetingLinkForm(request.POST if request.method == "POST" else None, initial=DEFAULT_LINK)
     return _link_form_page(request, form, None)
 
 
-@_requires("engagements.change_meetinglink")
+@requires("engagements.change_meetinglink")
 @require_http_methods(["GET", "POST"])
 def meeting_link_edit(request, pk: int):
     link = get_object_or_404(MeetingLink, pk=pk)
@@ -131,7 +116,7 @@ def meeting_link_edit(request, pk: int):
     return _link_form_page(request, form, link)
 
 
-@_requires("engagements.view_booking")
+@requires("engagements.view_booking")
 def bookings(request):
     """Every booking, soonest first; `?link=<id>` for one link's, `?upcoming=1` for those still ahead."""
     link = None
@@ -154,7 +139,7 @@ def bookings(request):
 # --- Tickets ------------------------------------------------------------------------------------
 
 
-@_requires("engagements.view_ticket")
+@requires("engagements.view_ticket")
 def tickets(request):
     stage = request.GET.get("stage", "")
     stage = stage if stage in TicketStage.values else ""
@@ -171,7 +156,7 @@ def tickets(request):
     )
 
 
-@_requires("engagements.add_ticket")
+@requires("engagements.add_ticket")
 @require_http_methods(["GET", "POST"])
 def ticket_new(request):
     """Create a ticket; a requester without a contact gets a non-marketing one (R9)."""
@@ -195,7 +180,7 @@ def ticket_new(request):
     return _page(request, "engagements/ticket_form.html", "tickets", status, title="New ticket", form=form)
 
 
-@_requires("engagements.view_ticket")
+@requires("engagements.view_ticket")
 def ticket_detail(request, pk: int):
     ticket = get_object_or_404(Ticket.objects.select_related("requester", "created_by"), pk=pk)
     return _page(request, "engagements/ticket.html", "tickets", title=ticket.subject, ticket=ticket)
@@ -209,7 +194,7 @@ def _log_email_initial(contact: Contact) -> dict:
     return {"to": contact.email or "", "sent_at": now}
 
 
-@_requires("engagements.add_emaillog")
+@requires("engagements.add_emaillog")
 @require_http_methods(["GET", "POST"])
 def log_email(request, pk: int):
     """Log an email on a contact record: associated with every recipient's contact, new ones created

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from capture.views import may_change_status
 from imports.fields import CONTACT, TARGETS
 from imports.forms import UploadForm
 from imports.models import Import
@@ -121,7 +120,7 @@ def import_map(request, pk: int):
         return redirect("imports:detail", pk=imp.pk)
     if imp.created_by_id != request.user.pk:
         raise Http404("No such import.")  # a draft is its uploader's own
-    may_set_marketing = may_change_status(request.user)
+    may_set_marketing = Actor.for_user(request.user).may_change_status()
     mapping = {file.object_type: file.mapping for file in imp.files.all()}
     marketing = False
     errors: dict[str, list[str]] = {}

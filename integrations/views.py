@@ -9,13 +9,13 @@ Refusals are 403 and change nothing. Views only parse input, check permissions a
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import requires
 from integrations.forms import IntegrationCreateForm, RevokeForm, SwitchForm
 from integrations.models import Integration
 from integrations.scopes import SCOPE_CHOICES
@@ -41,24 +41,6 @@ SCOPE_LABELS = dict(SCOPE_CHOICES)
 NO_ACCESS = "You need the Marketing contact access permission to change marketing contact status."
 
 
-def _requires(permission: str):
-    """Anonymous users go to sign-in; signed-in users without `permission` get 403 and change nothing."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
-def _may_change_status(user) -> bool:
-    """R30, asked of the same check the services make."""
-    try:
-        Actor.for_user(user).ensure_may_change_status()
-    except MarketingStatusPermissionDenied:
-        return False
-    return True
-
-
 # --- Reads ---------------------------------------------------------------------------------------
 
 
@@ -69,7 +51,7 @@ def _scopes(integration: Integration) -> list[tuple[str, str]]:
 # --- Pages ---------------------------------------------------------------------------------------
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def index(request):
     page = Paginator(integrations_list(), PER_PAGE).get_page(request.GET.get("page"))
     integrations = list(page.object_list)
@@ -98,13 +80,13 @@ def _render_detail(request, integration: Integration, *, status: int = 200):
         "marketing_on_create": integration_marketing_on_create(integration=integration),
         "history": integration_setting_history(integration=integration),
         "may_change": may_change,
-        "may_toggle": may_change and _may_change_status(request.user),
+        "may_toggle": may_change and Actor.for_user(request.user).may_change_status(),
         "no_access_message": NO_ACCESS,
     }
     return render(request, "integrations/detail.html", context, status=status)
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def detail(request, pk: int):
     return _render_detail(request, get_object_or_404(integrations_list(), pk=pk))
 
@@ -136,12 +118,12 @@ def _create_from_form(request, form: IntegrationCreateForm) -> tuple[tuple[Integ
     return created, 201
 
 
-@_requires(ADD_PERMISSION)
+@requires(ADD_PERMISSION)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def new(request):
     """Create an integration; the token is in this response only (never stored, never cached)."""
-    allowed = _may_change_status(request.user)
+    allowed = Actor.for_user(request.user).may_change_status()
     form = IntegrationCreateForm(request.POST if request.method == "POST" else None, may_change_status=allowed)
     status = 200
     if form.is_bound and form.is_valid():
@@ -164,7 +146,7 @@ def new(request):
 # --- Revoke --------------------------------------------------------------------------------------
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def revoke(request, pk: int):
     """GET asks for confirmation; the confirmed POST revokes the token at once (the API answers 401 after)."""
@@ -189,7 +171,7 @@ def _revoke_confirmed(request, integration: Integration):
 # --- R8 toggle -----------------------------------------------------------------------------------
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_POST
 def marketing_on_create(request, pk: int):
     """R8: switch "Create contacts as marketing contacts"; needs Marketing contact access (R30).

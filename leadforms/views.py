@@ -8,15 +8,15 @@ checks. Refusals are 403 and change nothing. Views parse input, check permission
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from capture.public import HONEYPOT_FIELD
+from accounts.decorators import requires
+from capture.public import HONEYPOT_FIELD, public_base_url
 from capture.views import setting_context, setting_switch
 from leadforms.forms import FIELDS_PREFIX, DefinitionForm, field_rows, field_specs
 from leadforms.models import ExternalForm, Form
@@ -40,20 +40,6 @@ PER_PAGE = 50
 SETTING_LABEL = "Set contacts created as marketing contacts"
 
 
-def _requires(permission: str):
-    """Anonymous users go to sign-in; signed-in users without `permission` get 403 and change nothing."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
-def public_base_url(request: HttpRequest) -> str:
-    """Where visitors reach this app: `CRM_PUBLIC_URL`, else the host of this request."""
-    return settings.CRM_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
-
-
 def _form_or_404(guid) -> Form:
     form = form_by_guid(guid)
     if form is None:
@@ -64,7 +50,7 @@ def _form_or_404(guid) -> Form:
 # --- Lists -----------------------------------------------------------------------------------
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def index(request):
     """Forms with their submission counts and setting, then the captured non-HubSpot forms (R6)."""
     page = Paginator(forms_list(), PER_PAGE).get_page(request.GET.get("page"))
@@ -140,7 +126,7 @@ def _render_editor(request, form: Form | None, definition, rows, *, status: int 
     return render(request, "leadforms/edit.html", context, status=status)
 
 
-@_requires(ADD_PERMISSION)
+@requires(ADD_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def new(request):
     if request.method == "GET":
@@ -152,7 +138,7 @@ def new(request):
     return redirect("leadforms:edit", guid=saved.guid)
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def edit(request, guid):
     """The editor (read-only without `change_form`) with the form's R5 setting and its history."""
@@ -172,7 +158,7 @@ def _refusal(message: str) -> dict:
     return {"title": "Not allowed", "section": "marketing", "message": message}
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_POST
 def marketing_setting(request, guid):
     """R5: switch "Set contacts created as marketing contacts" for this form (R30-checked; 403 on refusal)."""
@@ -184,7 +170,7 @@ def marketing_setting(request, guid):
 # --- Embed codes and submissions -------------------------------------------------------------
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def embed(request, guid):
     """The script embed code (HubSpot's), a plain-HTML alternative that works without script, the hosted page."""
     form = _form_or_404(guid)
@@ -216,7 +202,7 @@ def embed(request, guid):
     return render(request, "leadforms/embed.html", context)
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def submissions(request, guid):
     form = _form_or_404(guid)
     page = Paginator(form_submissions(form=form), PER_PAGE).get_page(request.GET.get("page"))
@@ -224,7 +210,7 @@ def submissions(request, guid):
     return render(request, "leadforms/submissions.html", context)
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def external_submissions(request, guid):
     external = get_object_or_404(ExternalForm, guid=guid)
     page = Paginator(form_submissions(external_form=external), PER_PAGE).get_page(request.GET.get("page"))

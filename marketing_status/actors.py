@@ -82,6 +82,14 @@ class Actor:
         if self.kind == ActorKind.USER and (self.user is None or not self.user.has_perm(permission)):
             raise ActorPermissionDenied(message)
 
+    def may_change_status(self) -> bool:
+        """R30 as a yes or no, for screens that disable what the services would refuse (the same check)."""
+        try:
+            self.ensure_may_change_status()
+        except MarketingStatusPermissionDenied:
+            return False
+        return True
+
     def ensure_may_change_status(self) -> None:
         """R30: raise `MarketingStatusPermissionDenied` unless this actor may change marketing status."""
         if self.kind == ActorKind.USER:

@@ -10,12 +10,12 @@ check permissions and call services and selectors.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import requires
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from workflows import forms as editor
 from workflows.models import ActionKind, Workflow
@@ -47,15 +47,6 @@ SECTION = "automation"
 NO_CHANGE = "You need permission to edit workflows."
 
 
-def _requires(permission: str):
-    """Anonymous users go to sign-in; signed-in users without `permission` get 403 and change nothing."""
-
-    def decorate(view):
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
 def _workflow_or_404(pk: int) -> Workflow:
     workflow = Workflow.objects.filter(pk=pk).first()
     if workflow is None:
@@ -68,18 +59,10 @@ def _refused(request, message: str):
     return render(request, "capture/refused.html", context, status=403)
 
 
-def _may_change_status(user) -> bool:
-    try:
-        Actor.for_user(user).ensure_may_change_status()
-    except MarketingStatusPermissionDenied:
-        return False
-    return True
-
-
 # --- List ----------------------------------------------------------------------------------------------
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def index(request):
     """Workflows with their on/off state, enrollment counts and last change."""
     page = Paginator(workflows_page(), PER_PAGE).get_page(request.GET.get("page"))
@@ -231,14 +214,14 @@ def _render_editor(request, workflow: Workflow | None, form: Editor, *, status: 
         "locked_summaries": [summary(action.kind, action.params, list_names) for action in locked],
         "counts": workflow_counts(workflow=workflow) if workflow else None,
         "may_change": workflow is None or request.user.has_perm(CHANGE_PERMISSION),
-        "may_change_status": _may_change_status(request.user),
+        "may_change_status": Actor.for_user(request.user).may_change_status(),
         "offer_non_marketing": non_marketing_offered(),
         "property_options": editor.PROPERTY_OPTIONS,
     }
     return render(request, "workflows/edit.html", context, status=status)
 
 
-@_requires(ADD_PERMISSION)
+@requires(ADD_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def new(request):
     if request.method == "GET":
@@ -252,7 +235,7 @@ def new(request):
     return redirect("workflows:edit", pk=saved.pk)
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
     """The editor (read-only without `change_workflow`); while the workflow is on, its actions are locked."""
@@ -285,7 +268,7 @@ def _render_switch_on(request, workflow: Workflow, *, errors=(), enroll_existing
     return render(request, "workflows/switch_on.html", context, status=status)
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def switch_on(request, pk: int):
     """Switch on, optionally enrolling the contacts that meet the triggers now (shown with their count)."""
@@ -309,7 +292,7 @@ def switch_on(request, pk: int):
     return redirect("workflows:edit", pk=workflow.pk)
 
 
-@_requires(CHANGE_PERMISSION)
+@requires(CHANGE_PERMISSION)
 @require_POST
 def switch_off(request, pk: int):
     """Switch off: unfinished enrollments stop where they are and resume if it is switched on again."""
@@ -325,7 +308,7 @@ def switch_off(request, pk: int):
 # --- History -------------------------------------------------------------------------------------------
 
 
-@_requires(VIEW_PERMISSION)
+@requires(VIEW_PERMISSION)
 def history(request, pk: int):
     """The steps the workflow ran (newest first, paginated) with outcome and detail, the enrollments being
     retried (R19), and the workflow's change log."""

@@ -1,0 +1,13 @@
+"""Access to the admin pages: who is not signed in goes to sign-in; who is, without the permission, gets 403
+and changes nothing."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+
+
+def requires(permission: str):
+    """A view decorator: sign-in first, then `permission` (403 without it)."""
+
+    def decorate(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorate
