@@ -806,7 +806,7 @@ def main() -> int:
 def database_drop_unless_kept() -> None:
     from django.conf import settings
 
-    from bench.index import database_drop
+    from bench.database import database_drop
 
     if os.environ.get("BENCH_KEEP") == "1":
         return

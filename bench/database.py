@@ -69,13 +69,24 @@ def database_recreate() -> str:
     name = params["NAME"]
     if "bench" not in name:
         raise BenchError(f"refusing to drop database {name!r}: a bench database's name must contain 'bench'")
+    server_execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}", name=name)
+    call_command("migrate", interactive=False, verbosity=0)
+    return name
+
+
+def server_execute(*statements: str, name: str) -> None:
+    """Run `statements` (with `{}` standing for the database `name`) on the server's maintenance database,
+    after closing this process's connections."""
+    params = settings.DATABASES["default"]
     connections.close_all()
     server = {key.lower(): params[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if params.get(key)}
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    call_command("migrate", interactive=False, verbosity=0)
-    return name
+        for statement in statements:
+            admin.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
+
+def database_drop(name: str) -> None:
+    server_execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", name=name)
 
 
 def account_set_up(*, contacts: int) -> BillingPeriod:

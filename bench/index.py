@@ -152,27 +152,10 @@ FROM decided
 """
 
 
-def _server_execute(*statements: str, name: str) -> None:
-    """Run `statements` (formatted with the database `name`) on the server's maintenance database."""
-    import psycopg
-    from django.conf import settings
-    from django.db import connections
-    from psycopg import sql
-
-    params = settings.DATABASES["default"]
-    connections.close_all()
-    server = {key.lower(): params[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if params.get(key)}
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        for statement in statements:
-            admin.execute(sql.SQL(statement).format(sql.Identifier(name)))
-
-
 def database_recreate(name: str) -> None:
-    _server_execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}", name=name)
+    from bench.database import server_execute
 
-
-def database_drop(name: str) -> None:
-    _server_execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", name=name)
+    server_execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}", name=name)
 
 
 def database_loaded(count: int) -> bool:
@@ -403,6 +386,8 @@ def main() -> int:
     results = [measure(client, name, url(), requests) for name, url in scenarios(client)]
     report(results, contacts=contacts, requests=requests, load=load)
     if os.environ.get("BENCH_KEEP") != "1" and os.environ.get("BENCH_REUSE") != "1":
+        from bench.database import database_drop
+
         database_drop(params["NAME"])
         progress(f"dropped {params['NAME']} (BENCH_KEEP=1 keeps it, BENCH_REUSE=1 reuses it)")
     return 0

@@ -285,22 +285,11 @@ def bench() -> int:
     RESULTS_FILE.parent.mkdir(exist_ok=True)
     RESULTS_FILE.write_text(report)
     if os.environ.get("BENCH_KEEP") != "1":
-        _database_drop(db.name)
+        from bench.database import database_drop
+
+        database_drop(db.name)
         progress("dropped the bench database (BENCH_KEEP=1 keeps it)")
     return 0
-
-
-def _database_drop(name: str) -> None:
-    import psycopg
-    from django.conf import settings
-    from django.db import connections
-    from psycopg import sql
-
-    connections.close_all()
-    params = settings.DATABASES["default"]
-    server = {key.lower(): params[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if params.get(key)}
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def main() -> int:
