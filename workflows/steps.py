@@ -377,11 +377,10 @@ def workflows_sweep(*, now: dt.datetime | None = None) -> int:
     for workflow_id in enrolling.values_list("pk", flat=True):
         task_send(ENROLL_EXISTING_TASK, workflow_id)
         sent += 1
-    for workflow_id in enabled.values_list("pk", flat=True):
-        due = Enrollment.objects.filter(workflow_id=workflow_id, state__in=UNFINISHED_STATES, run_at__lte=now)
-        if due.exists():
-            task_send(ADVANCE_TASK, workflow_id)
-            sent += 1
+    due = Enrollment.objects.filter(workflow__is_enabled=True, state__in=UNFINISHED_STATES, run_at__lte=now)
+    for workflow_id in due.values_list("workflow_id", flat=True).order_by("workflow_id").distinct():
+        task_send(ADVANCE_TASK, workflow_id)
+        sent += 1
     if ContactChange.objects.exists():
         task_send(FEED_TASK)
         sent += 1

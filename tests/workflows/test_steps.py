@@ -270,6 +270,29 @@ def test_the_sweeper_wakes_workflows_whose_delays_ended(
     assert sent == [("workflows.tasks.workflow_advance_task", workflow.pk)]
 
 
+def test_the_sweeper_wakes_only_enabled_workflows_with_due_steps_in_four_queries(
+    db, frozen_subscription, frozen_clock, automator_actor, monkeypatch, django_assert_num_queries
+):
+    """R19: one query finds every enabled workflow with a due step, however many workflows there are."""
+    contacts_make(count=1, actor=automator_actor, lifecycle_stage="lead")
+    delayed = [ActionSpec("DELAY", {"seconds": 60}), SET_MARKETING]
+    first, second, off = (
+        make_workflow(automator_actor, name=name, actions=delayed, enable=True, existing=True)
+        for name in ("First", "Second", "Off")
+    )
+    drain()
+    workflow_disable(workflow=off, actor=automator_actor)
+    frozen_clock.shift(dt.timedelta(seconds=60))
+    sent = []
+    monkeypatch.setattr(steps, "task_send", lambda task, *args: sent.append((task, *args)))
+    with django_assert_num_queries(4):
+        assert workflows_sweep() == 2
+    assert sent == [
+        ("workflows.tasks.workflow_advance_task", first.pk),
+        ("workflows.tasks.workflow_advance_task", second.pk),
+    ]
+
+
 # --- Re-enrollment ---------------------------------------------------------------------------------------------
 
 
