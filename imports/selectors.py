@@ -1,4 +1,9 @@
-"""Reads of imports shared by the pages: the list, one import with its files, its errors."""
+"""Reads of imports shared by the pages: the list, one import with its files, its errors.
+
+Each read starts from `imports_visible`: an import, its row errors and its error files are its
+starter's to see, and staff's (the rule of bulk-change jobs, `jobs.views`). To anyone else it does
+not exist.
+"""
 
 from collections.abc import Iterator
 
@@ -10,18 +15,24 @@ RECENT_IMPORTS = 100
 ERRORS_SHOWN = 100
 
 
-def imports_recent() -> QuerySet:
-    """The account's latest imports, newest first, with their files (two queries in all)."""
-    return (
-        Import.objects.exclude(state=Import.State.DRAFT)
-        .select_related("created_by")
-        .prefetch_related("files")
-        .order_by("-created_at", "-pk")[:RECENT_IMPORTS]
-    )
+def imports_visible(*, user) -> QuerySet:
+    """The imports `user` may see, with their files: those they started; staff see every import.
+
+    Error rows repeat the values of the rows they reject (emails, names, whatever the file held), so
+    an import's pages and error files are as private as the file was. The same rule as jobs.
+    """
+    imports = Import.objects.select_related("created_by").prefetch_related("files")
+    return imports if user.is_staff else imports.filter(created_by=user)
 
 
-def import_get(*, pk: int) -> Import:
-    return Import.objects.select_related("created_by").prefetch_related("files").get(pk=pk)
+def imports_recent(*, user) -> QuerySet:
+    """The latest imports `user` may see, newest first, with their files (two queries in all)."""
+    return imports_visible(user=user).exclude(state=Import.State.DRAFT).order_by("-created_at", "-pk")[:RECENT_IMPORTS]
+
+
+def import_get(*, pk: int, user) -> Import:
+    """The import `pk` if `user` may see it (`imports_visible`); else `Import.DoesNotExist`."""
+    return imports_visible(user=user).get(pk=pk)
 
 
 def import_errors_shown(*, imp: Import) -> list[tuple[ImportFile, list[ImportRowError], int]]:

@@ -4,6 +4,10 @@ Thin views: each parses the request, checks the permission (`imports.add_import`
 checkbox also needs Marketing contact access, R30, which the service checks again), calls a
 service or selector and renders. Everything shown comes from the import's row, so a reload, or
 another tab, shows the same state.
+
+An import (its page, its status, its error files: rejected rows with their values) is visible to
+the user who started it and to staff, as jobs are; to anyone else it does not exist (404, so that
+import numbers tell nothing). A draft is its uploader's alone.
 """
 
 import csv
@@ -36,9 +40,10 @@ NO_ACCESS = "You need the Marketing contact access permission to set contacts as
 LIMITS = f"Rows longer than {MAX_LINE_BYTES // 1024} KiB are reported as errors and not imported."
 
 
-def _import_or_404(pk: int) -> Import:
+def _import_or_404(request, pk: int) -> Import:
+    """The import if the user may see it (its starter, or staff); to anyone else it does not exist (404)."""
     try:
-        return import_get(pk=pk)
+        return import_get(pk=pk, user=request.user)
     except Import.DoesNotExist:
         raise Http404("No such import.") from None
 
@@ -55,7 +60,7 @@ def _when(moment) -> str:
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_list(request):
-    context = {"title": "Imports", "section": "contacts", "imports": imports_recent()}
+    context = {"title": "Imports", "section": "contacts", "imports": imports_recent(user=request.user)}
     return render(request, "imports/index.html", context)
 
 
@@ -115,7 +120,7 @@ def _mapping_tables(imp: Import, mapping: dict[str, list[str]], errors: dict[str
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_map(request, pk: int):
-    imp = _import_or_404(pk)
+    imp = _import_or_404(request, pk)
     if imp.state != Import.State.DRAFT:
         return redirect("imports:detail", pk=imp.pk)
     if imp.created_by_id != request.user.pk:
@@ -166,7 +171,7 @@ def import_map(request, pk: int):
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 @require_POST
 def import_cancel(request, pk: int):
-    imp = _import_or_404(pk)
+    imp = _import_or_404(request, pk)
     if imp.state != Import.State.DRAFT or imp.created_by_id != request.user.pk:
         raise Http404("No such draft import.")
     import_discard(imp)
@@ -202,7 +207,7 @@ def import_payload(imp: Import) -> dict:
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_detail(request, pk: int):
-    imp = _import_or_404(pk)
+    imp = _import_or_404(request, pk)
     if imp.state == Import.State.DRAFT:
         return redirect("imports:map", pk=imp.pk)
     context = {
@@ -218,7 +223,7 @@ def import_detail(request, pk: int):
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_status(request, pk: int):
-    imp = _import_or_404(pk)
+    imp = _import_or_404(request, pk)
     return JsonResponse(import_payload(imp), headers={"Cache-Control": "no-store"})
 
 
@@ -231,7 +236,7 @@ class _Echo:
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_errors_csv(request, pk: int, position: int):
     """The error file of one of the import's files: Row, Reason, then the row's original values."""
-    imp = _import_or_404(pk)
+    imp = _import_or_404(request, pk)
     if not any(file.position == position for file in imp.files.all()):
         raise Http404("No such file in this import.")
     writer = csv.writer(_Echo())
