@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -173,8 +174,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt
 def json_not_found(request, *args, **kwargs) -> JsonResponse:
-    """Unknown paths under the API prefixes answer HubSpot-shaped JSON, not the HTML 404 page."""
+    """Unknown paths under the API prefixes answer HubSpot-shaped JSON, not the HTML 404 page, whatever
+    the method: API callers send no CSRF token, so a POST must not meet Django's HTML 403 first. The body
+    is never read."""
     error = ApiError(status=404, category="OBJECT_NOT_FOUND", message=f"No endpoint matches {request.path}.")
     response = JsonResponse(error.body(correlation_id(request)), status=404)
     response["X-HubSpot-Correlation-Id"] = correlation_id(request)

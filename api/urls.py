@@ -1,5 +1,10 @@
 """HubSpot's CRM v3 paths for contacts, the marketing-status endpoints (B1), the mobile app and email
-extension's intake (R9, `engagements.api`), and the schema and docs."""
+extension's intake (R9, `engagements.api`), and the schema and docs.
+
+`unknown_path_patterns` answer HubSpot's JSON 404 for any other path under the prefixes that speak
+HubSpot's JSON, whatever the method. `crm.urls` routes them last, after the public intake, whose own
+paths (`submissions/v3/…`, `forms/v2/…`, `collected-forms/v1/…`, `conversations/v1/…`) share them.
+"""
 
 from django.urls import path, re_path
 
@@ -25,5 +30,9 @@ urlpatterns = [
     path(f"{MARKETING}/usage", marketing.UsageView.as_view(), name="usage"),
     path("extensions/v1/contacts", ExtensionContactView.as_view(), name="extension-contacts"),
     *schema.urlpatterns,
-    re_path(r"^(crm|marketing)/v3/", json_not_found),
 ]
+
+# `<area>/v<N>/`, as HubSpot versions its APIs. Screens live elsewhere (`/marketing/forms/`, `/forms/<uuid>/`,
+# `/conversations/<id>/`), so none of them is shadowed; `/api/` is left out: its docs pages are HTML.
+API_PREFIXES = ("crm", "marketing", "extensions", "submissions", "forms", "collected-forms", "conversations")
+unknown_path_patterns = [re_path(rf"^(?:{'|'.join(API_PREFIXES)})/v\d+(?:/|$)", json_not_found)]

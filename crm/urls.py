@@ -3,7 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import TemplateView
+
+from api.urls import unknown_path_patterns
+from billing import views as billing_views
 
 
 def health(request):
@@ -17,13 +20,13 @@ def placeholder(title: str, section: str):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="contacts:index", permanent=False)),
+    path("", billing_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("contacts/", include("contacts.urls")),
     path("jobs/", include("jobs.urls")),
     path("settings/users/", include("accounts.urls")),
-    path("account/usage/", include("billing.urls")),
+    path("account/", include("billing.urls")),
     path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("conversations/", include("conversations.urls")),
@@ -39,4 +42,6 @@ urlpatterns = [
     path("", include("conversations.public_urls")),
     path("", include("engagements.public_urls")),
     path("healthz", health, name="health"),
+    # Last: any other path under the API prefixes is HubSpot's JSON 404, for every method.
+    *unknown_path_patterns,
 ]
