@@ -47,17 +47,21 @@ def import_errors_shown(*, imp: Import) -> list[tuple[ImportFile, list[ImportRow
 
 
 def import_error_rows(*, imp: Import, position: int) -> Iterator[list[str]]:
-    """The error file of one of an import's files: a header, then row number, reason and original values."""
+    """The error file of one of an import's files: a header, then row number, reason and original values.
+
+    Every cell, the file's own headers included, goes through `_inert`.
+    """
     file = imp.files.get(position=position)
-    yield ["Row", "Reason", *file.headers]
+    yield [_inert(cell) for cell in ("Row", "Reason", *file.headers)]
     errors = ImportRowError.objects.filter(import_job=imp, file_position=position).order_by("row_number")
     for error in errors.values_list("row_number", "reason", "values").iterator(chunk_size=2000):
         number, reason, values = error
-        yield [str(number), reason, *(_inert(value) for value in values)]
+        yield [_inert(cell) for cell in (str(number), reason, *values)]
 
 
 # Spreadsheets run a cell that starts with one of these as a formula ("CSV injection"); the error file
-# holds whatever a file's author typed, so such cells are quoted with a leading apostrophe (OWASP).
+# holds whatever a file's author typed, headers as much as values, so such cells are quoted with a
+# leading apostrophe (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

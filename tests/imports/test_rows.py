@@ -148,3 +148,23 @@ def test_r4_the_error_file_quotes_cells_a_spreadsheet_would_run_as_formulas(subs
 
     assert list(import_error_rows(imp=imp, position=0))[1][2:] == ['\'=HYPERLINK("http://x")', "'@SUM(A1)", "'-2+3"]
     assert Contact.objects.get().company == "+Plus"  # imported values are stored as typed
+
+
+def test_r4_the_error_file_quotes_formula_headers_too(client, subscription, importer, importer_actor):
+    """Security: the file's own header cells are repeated in the error file; they come back inert as its values do."""
+    content = (
+        b'Email,"=HYPERLINK(""http://x"",""y"")",@cmd,+1,-1,Plain\n'
+        b"not-an-email,=1+1,a,b,c,d\n"
+        b"ok@example.com,x,y,z,w,v\n"
+    )
+    imp = run_import(actor=importer_actor, contacts=content)
+    assert (imp.created, imp.errors) == (1, 1)
+    client.force_login(importer)
+
+    text = b"".join(client.get(f"/contacts-imports/{imp.pk}/errors/0.csv").streaming_content).decode()
+
+    header, row = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert header == ["Row", "Reason", "Email", '\'=HYPERLINK("http://x","y")', "'@cmd", "'+1", "'-1", "Plain"]
+    assert row[:2] == ["2", "Email: 'not-an-email' is not a valid email address."]
+    assert row[2:] == ["not-an-email", "'=1+1", "a", "b", "c", "d"]
+    assert imp.files.get().headers[1] == '=HYPERLINK("http://x","y")'  # stored as typed; quoted only in the file
