@@ -8,8 +8,11 @@ from billing.policy import BillingCycle, HubTier
 class Subscription(models.Model):
     """The account's marketing subscription (one per installation).
 
-    Its contact tier limit grows by blocks when the marketing count exceeds it (R24) and is not
-    reduced before `renewal_date`. `marketing_contacts_enabled_at` is set once, by R1.
+    Contracts run for a year: `renewal_date` is the next contract renewal, and moves on by a year at
+    it. `contract_tier_limit` is what the contract includes (R25, or what an admin chose); the contact
+    tier limit in force, `contact_tier_limit`, grows by blocks when the marketing count exceeds it
+    (R24), is not reduced before the contract renewal, and is reset there to the contract's limit
+    (grown by blocks if the count then needs it). `marketing_contacts_enabled_at` is set once, by R1.
     `tier_guard_enabled` (B4) makes a change that would cross the limit ask for confirmation.
     """
 
@@ -20,6 +23,7 @@ class Subscription(models.Model):
     contract_start = models.DateField()
     renewal_date = models.DateField()
     contact_tier_limit = models.PositiveIntegerField()
+    contract_tier_limit = models.PositiveIntegerField()
     tier_block_size = models.PositiveIntegerField()
     marketing_contacts_enabled_at = models.DateTimeField(null=True, blank=True)
     tier_guard_enabled = models.BooleanField(default=False)
@@ -71,7 +75,15 @@ class BillingPeriod(models.Model):
 
 
 class TierUpgrade(models.Model):
-    """R24: the contact tier grew, when, to what, and which change caused it."""
+    """R24: the contact tier changed, when, from what to what, and what caused it.
+
+    Mostly upgrades caused by a change of the marketing count (`cause_type` is the status source
+    type); also an admin's change of tier (`TIER_CHANGE`, `cause_id` the user) and the reset at the
+    contract renewal (`CONTRACT_RENEWAL`).
+    """
+
+    TIER_CHANGE = "TIER_CHANGE"
+    CONTRACT_RENEWAL = "CONTRACT_RENEWAL"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="tier_upgrades")
     happened_at = models.DateTimeField()

@@ -45,6 +45,17 @@ def next_update_date(*, cycle: BillingCycle, renewal_date: date, today: date) ->
     return first_of_next
 
 
+def next_contract_renewal(*, renewal_date: date, after: date) -> date:
+    """The contract renewal that follows `after`: `renewal_date` moved on by whole contract years
+    (a 29 February renewal falls on 28 February in other years)."""
+    years = max(0, after.year - renewal_date.year)
+    candidate = _clamped(renewal_date.year + years, renewal_date.month, renewal_date.day)
+    while candidate <= after:
+        years += 1
+        candidate = _clamped(renewal_date.year + years, renewal_date.month, renewal_date.day)
+    return candidate
+
+
 def upgraded_limit(*, limit: int, block_size: int, count: int) -> int:
     """R24: the smallest limit, grown from `limit` by whole blocks, that holds `count` contacts."""
     if count <= limit:

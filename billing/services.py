@@ -5,7 +5,7 @@ is what lets the renewal, bulk switches and tier checks run at the same time wit
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
-from billing.policy import BillingCycle, HubTier, TierCheck, check_tier
+from billing.policy import BillingCycle, HubTier, TierCheck, check_tier, next_contract_renewal, upgraded_limit
 from billing.policy import next_update_date as policy_next_update_date
 from billing.selectors import marketing_count, update_moment
 from contacts.models import Contact
@@ -24,6 +24,35 @@ from marketing_status.policy import NON_MARKETING, PENDING
 from marketing_status.transitions import Transition, apply_transition
 
 logger = logging.getLogger(__name__)
+
+
+SETUP_REFUSED = "You need the Marketing contact access permission to set up or change the subscription."
+
+
+class SubscriptionExists(ValueError):
+    """The installation already has a subscription; change it with `subscription_change`. Nothing changed."""
+
+
+class SubscriptionInvalid(ValueError):
+    """The subscription's values are not valid; `errors` maps a field name to a message. Nothing changed."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+def _tier_values(hub_tier: HubTier, contact_tier_limit: int | None, tier_block_size: int | None) -> tuple[int, int]:
+    """R25: the limit and block size given, or the configured ones of the hub tier."""
+    limit = settings.CRM_TIER_INCLUDED_CONTACTS[hub_tier] if contact_tier_limit is None else contact_tier_limit
+    block = settings.CRM_TIER_BLOCK_SIZE[hub_tier] if tier_block_size is None else tier_block_size
+    errors = {}
+    if limit < 1:
+        errors["contact_tier_limit"] = "The contact tier limit must be at least 1."
+    if block < 1:
+        errors["tier_block_size"] = "The block size must be at least 1."
+    if errors:
+        raise SubscriptionInvalid(errors)
+    return limit, block
 
 
 def subscription_create(
@@ -35,18 +64,109 @@ def subscription_create(
     contact_tier_limit: int | None = None,
     tier_block_size: int | None = None,
     tier_guard_enabled: bool = False,
+    billing_contacts: Iterable = (),
 ) -> Subscription:
-    """Set up the account's subscription; limits default to the configured tier sizes (R25)."""
-    if Subscription.objects.exists():
-        raise ValueError("this installation already has a subscription")
-    return Subscription.objects.create(
-        hub_tier=hub_tier,
-        billing_cycle=billing_cycle,
-        contract_start=contract_start,
-        renewal_date=renewal_date,
-        contact_tier_limit=contact_tier_limit or settings.CRM_TIER_INCLUDED_CONTACTS[hub_tier],
-        tier_block_size=tier_block_size or settings.CRM_TIER_BLOCK_SIZE[hub_tier],
-        tier_guard_enabled=tier_guard_enabled,
+    """Set up the account's subscription; limits default to the configured tier sizes (R25).
+
+    A renewal date that is not after the contract start is the day the contract renews each year:
+    the first renewal is then a year on.
+    """
+    limit, block = _tier_values(hub_tier, contact_tier_limit, tier_block_size)
+    if renewal_date <= contract_start:
+        renewal_date = next_contract_renewal(renewal_date=renewal_date, after=contract_start)
+    with transaction.atomic():
+        if Subscription.objects.select_for_update().exists():
+            raise SubscriptionExists("This installation already has a subscription.")
+        subscription = Subscription.objects.create(
+            hub_tier=hub_tier,
+            billing_cycle=billing_cycle,
+            contract_start=contract_start,
+            renewal_date=renewal_date,
+            contact_tier_limit=limit,
+            contract_tier_limit=limit,
+            tier_block_size=block,
+            tier_guard_enabled=tier_guard_enabled,
+        )
+        subscription.billing_contacts.set(billing_contacts)
+    return subscription
+
+
+def subscription_change(
+    *,
+    actor: Actor,
+    hub_tier: HubTier | None = None,
+    billing_cycle: BillingCycle | None = None,
+    contract_start: date | None = None,
+    renewal_date: date | None = None,
+    contact_tier_limit: int | None = None,
+    tier_block_size: int | None = None,
+    billing_contacts: Iterable | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Change the subscription: what is given changes, the rest stays. Returns the names of what changed.
+
+    A new hub tier brings its configured limit and block size unless they are given (R25). A higher
+    contract limit raises the tier now, recorded like an upgrade (`TIER_CHANGE`, R24); a lower one
+    takes effect at the contract renewal, since a tier is not reduced before it. A change of billing
+    cycle or renewal date applies from the next billing period (the open one keeps its update date).
+    Needs the Marketing contact access permission (R30).
+    """
+    actor.ensure_permission(MARKETING_ACCESS_PERMISSION, SETUP_REFUSED)
+    now = now or timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().order_by("pk").first()
+        if subscription is None:
+            raise SubscriptionInvalid({"": "Set up a subscription first."})
+        new_tier = HubTier(hub_tier or subscription.hub_tier)
+        tier_changed = new_tier != subscription.hub_tier
+        limit, block = _tier_values(
+            new_tier,
+            _given_or_kept(contact_tier_limit, None if tier_changed else subscription.contract_tier_limit),
+            _given_or_kept(tier_block_size, None if tier_changed else subscription.tier_block_size),
+        )
+        wanted = {
+            "hub_tier": new_tier.value,
+            "billing_cycle": BillingCycle(billing_cycle or subscription.billing_cycle).value,
+            "contract_start": contract_start or subscription.contract_start,
+            "renewal_date": renewal_date or subscription.renewal_date,
+            "contract_tier_limit": limit,
+            "tier_block_size": block,
+        }
+        changed = [name for name, value in wanted.items() if getattr(subscription, name) != value]
+        if limit > subscription.contact_tier_limit:
+            _tier_change_record(
+                subscription, new_limit=limit, cause_type=TierUpgrade.TIER_CHANGE, cause_id=actor.id, now=now
+            )
+            wanted["contact_tier_limit"] = limit
+        for name, value in wanted.items():
+            setattr(subscription, name, value)
+        if changed:
+            subscription.save(update_fields=list(wanted))
+        if billing_contacts is not None:
+            contacts = list(billing_contacts)
+            if {user.pk for user in contacts} != set(subscription.billing_contacts.values_list("pk", flat=True)):
+                subscription.billing_contacts.set(contacts)
+                changed.append("billing_contacts")
+    if changed:
+        logger.info("subscription changed by %s: %s", actor.id, ", ".join(changed))
+    return changed
+
+
+def _given_or_kept(given: int | None, kept: int | None) -> int | None:
+    return kept if given is None else given
+
+
+def _tier_change_record(
+    subscription: Subscription, *, new_limit: int, cause_type: str, cause_id: str, now: datetime
+) -> None:
+    TierUpgrade.objects.create(
+        subscription=subscription,
+        happened_at=now,
+        old_limit=subscription.contact_tier_limit,
+        new_limit=new_limit,
+        marketing_count=marketing_count(),
+        cause_type=cause_type,
+        cause_id=cause_id,
     )
 
 
@@ -222,6 +342,8 @@ def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
             period.count_at_close = marketing_count()
         period.peak_count = max(period.peak_count, period.count_at_close)
         period.save(update_fields=["flipped_count", "closed_at", "count_at_close", "peak_count"])
+        if period.update_date >= period.subscription.renewal_date:
+            _contract_renew(period.subscription, update_date=period.update_date, now=period.update_at)
         following = billing_period_open(
             subscription=period.subscription, starts_at=period.update_at, count=marketing_count()
         )
@@ -229,12 +351,31 @@ def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
     return RenewalOutcome(period.pk, period.flipped_count, period.count_at_close, following.pk)
 
 
+def _contract_renew(subscription: Subscription, *, update_date: date, now: datetime) -> None:
+    """R24: at the contract renewal the tier is reset to the contract's limit, grown by blocks if the
+    count (after this update date's switches to non-marketing) needs it; the renewal date moves on a year."""
+    new_limit = upgraded_limit(
+        limit=subscription.contract_tier_limit, block_size=subscription.tier_block_size, count=marketing_count()
+    )
+    if new_limit != subscription.contact_tier_limit:
+        _tier_change_record(
+            subscription, new_limit=new_limit, cause_type=TierUpgrade.CONTRACT_RENEWAL, cause_id="", now=now
+        )
+        logger.info(
+            "contact tier reset from %s to %s at the contract renewal", subscription.contact_tier_limit, new_limit
+        )
+    subscription.contact_tier_limit = new_limit
+    subscription.renewal_date = next_contract_renewal(renewal_date=subscription.renewal_date, after=update_date)
+    subscription.save(update_fields=["contact_tier_limit", "renewal_date"])
+
+
 # --- Tier guard (B4) -------------------------------------------------------------------------------
 
 
 def tier_guard_may_change(*, user) -> bool:
-    """B4: who may switch the tier guard: active staff, or users with the Marketing contact access permission."""
-    return bool(user and user.is_active and (user.is_staff or user.has_perm(MARKETING_ACCESS_PERMISSION)))
+    """B4, R30: who may switch the tier guard: active users with the Marketing contact access permission
+    (being staff is not enough: the guard decides whether the bill can grow unasked)."""
+    return bool(user and user.is_active and user.has_perm(MARKETING_ACCESS_PERMISSION))
 
 
 def subscription_set_tier_guard(*, enabled: bool, actor: Actor) -> bool:

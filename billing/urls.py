@@ -6,7 +6,9 @@ from marketing_status import wizard
 app_name = "billing"
 
 urlpatterns = [
-    path("", views.usage, name="usage"),
-    path("tier-guard/", views.tier_guard, name="tier_guard"),
-    path("manage/", wizard.manage, name="manage"),
+    path("usage/", views.usage, name="usage"),
+    path("usage/tier-guard/", views.tier_guard, name="tier_guard"),
+    path("usage/manage/", wizard.manage, name="manage"),
+    path("subscription/", views.subscription, name="subscription"),
+    path("subscription/enable/", views.marketing_contacts_enable_view, name="enable"),
 ]

@@ -8,20 +8,140 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from billing.forms import TierGuardForm
-from billing.models import BillingPeriod
+from billing.forms import SubscriptionForm, TierGuardForm
+from billing.models import BillingPeriod, Subscription
+from billing.policy import BillingCycle, HubTier
 from billing.selectors import billing_periods_recent, subscription_get, tier_upgrades_recent, usage_get
-from billing.services import subscription_set_tier_guard, tier_guard_may_change
+from billing.services import (
+    SubscriptionExists,
+    SubscriptionInvalid,
+    subscription_change,
+    subscription_set_tier_guard,
+    tier_guard_may_change,
+)
+from contacts.models import Contact
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.selectors import DailyAddition, marketing_additions_by_day
+from marketing_status.services import account_setup, marketing_contacts_enable
 
 ADDITION_DAYS = 30
+
+
+@login_required
+def home(request):
+    """The app's front door: an installation without a subscription sends whoever may set it up there."""
+    if subscription_get() is None and request.user.has_perm(MARKETING_ACCESS_PERMISSION):
+        return redirect("billing:subscription")
+    return redirect("contacts:index")
+
+
+def _form_values(form: SubscriptionForm) -> dict:
+    data = form.cleaned_data
+    return {
+        "hub_tier": HubTier(data["hub_tier"]),
+        "billing_cycle": BillingCycle(data["billing_cycle"]),
+        "contract_start": data["contract_start"],
+        "renewal_date": data["renewal_date"],
+        "contact_tier_limit": data["contact_tier_limit"],
+        "tier_block_size": data["tier_block_size"],
+        "billing_contacts": list(data["billing_contacts"]),
+    }
+
+
+def _initial(subscription: Subscription | None) -> dict:
+    if subscription is None:
+        today = timezone.localdate()
+        return {
+            "hub_tier": HubTier.PROFESSIONAL.value,
+            "billing_cycle": BillingCycle.MONTHLY.value,
+            "contract_start": today,
+            "renewal_date": today.replace(year=today.year + 1, day=min(today.day, 28)),
+        }
+    return {
+        "hub_tier": subscription.hub_tier,
+        "billing_cycle": subscription.billing_cycle,
+        "contract_start": subscription.contract_start,
+        "renewal_date": subscription.renewal_date,
+        "contact_tier_limit": subscription.contract_tier_limit,
+        "tier_block_size": subscription.tier_block_size,
+        "billing_contacts": list(subscription.billing_contacts.all()),
+    }
+
+
+@login_required
+def subscription(request):
+    """Account & Billing > Subscription: set up the subscription of a fresh installation, enable
+    marketing contacts as a step of its own (R1), and later change the tier (recorded like an upgrade, R24).
+    Changing anything needs the Marketing contact access permission (R30); a refusal changes nothing."""
+    current = subscription_get()
+    may_manage = request.user.has_perm(MARKETING_ACCESS_PERMISSION)
+    form = SubscriptionForm(request.POST or None, initial=_initial(current))
+    status = 200
+    if request.method == "POST":
+        if not may_manage:
+            return _refused(request, "You need the Marketing contact access permission to change the subscription.")
+        if form.is_valid():
+            try:
+                return _subscription_save(request, current, form)
+            except SubscriptionInvalid as error:
+                for name, message in error.errors.items():
+                    form.add_error(name or None, message)
+            except SubscriptionExists as error:
+                form.add_error(None, str(error))
+        status = 400
+    context = {
+        "title": "Subscription",
+        "section": "billing",
+        "subscription": current,
+        "form": form,
+        "may_manage": may_manage,
+        "contact_count": Contact.objects.count() if current is None or not current.marketing_contacts_enabled else None,
+        "time_zone": settings.TIME_ZONE,
+        "tier_sizes": settings.CRM_TIER_INCLUDED_CONTACTS,
+        "lower_limit_pending": current is not None and current.contract_tier_limit < current.contact_tier_limit,
+    }
+    return render(request, "billing/subscription.html", context, status=status)
+
+
+def _subscription_save(request, current: Subscription | None, form: SubscriptionForm):
+    actor = Actor.for_user(request.user)
+    values = _form_values(form)
+    if current is None:
+        account_setup(actor=actor, **values)
+        messages.success(request, "The subscription is set up. Enable marketing contacts to start.")
+    else:
+        changed = subscription_change(actor=actor, **values)
+        messages.success(request, "The subscription is changed." if changed else "Nothing changed.")
+    return redirect("billing:subscription")
+
+
+@login_required
+@require_POST
+def marketing_contacts_enable_view(request):
+    """R1 as an explicit step: every existing contact becomes non-marketing. Needs Marketing contact access."""
+    current = subscription_get()
+    if current is None:
+        return _refused(request, "Set up the subscription first.", status=400)
+    try:
+        changed = marketing_contacts_enable(actor=Actor.for_user(request.user))
+    except MarketingStatusPermissionDenied as refusal:
+        return _refused(request, str(refusal))
+    messages.success(
+        request, f"Marketing contacts are enabled; {changed:,} existing contacts are now non-marketing contacts."
+    )
+    return redirect("billing:usage")
+
+
+def _refused(request, message: str, *, status: int = 403):
+    context = {"title": "Subscription", "section": "billing", "message": message}
+    return render(request, "billing/refused.html", context, status=status)
 
 
 @login_required

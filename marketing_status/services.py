@@ -7,6 +7,7 @@ statuses a switch changes and into what; the database guard makes a repeat a no-
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -14,12 +15,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import Subscription
+from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, subscription_get
-from billing.services import billing_period_open, subscription_check_tier
+from billing.services import SETUP_REFUSED, billing_period_open, subscription_check_tier, subscription_create
 from contacts.models import Contact
-from marketing_status.actors import Actor
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
-from marketing_status.policy import NON_MARKETING, UNSET, CreationTool, ReasonType, sources_of_switch
+from marketing_status.policy import (
+    CONFIGURABLE_TOOL_DEFAULTS,
+    NON_MARKETING,
+    UNSET,
+    CreationTool,
+    ReasonType,
+    sources_of_switch,
+)
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
 from marketing_status.transitions import Transition, apply_transition
 
@@ -174,6 +183,38 @@ def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None) ->
     return changed
 
 
+def account_setup(
+    *,
+    actor: Actor,
+    hub_tier: HubTier,
+    billing_cycle: BillingCycle,
+    contract_start: date,
+    renewal_date: date,
+    contact_tier_limit: int | None = None,
+    tier_block_size: int | None = None,
+    billing_contacts: Iterable = (),
+    enable_marketing_contacts: bool = False,
+) -> Subscription:
+    """A fresh installation becomes a working account: its subscription (limits default to the hub
+    tier's, R25) and, when asked, marketing contacts enabled (R1: every existing contact becomes
+    non-marketing). Needs the Marketing contact access permission (R30); refuses a second subscription.
+    """
+    actor.ensure_permission(MARKETING_ACCESS_PERMISSION, SETUP_REFUSED)
+    subscription = subscription_create(
+        hub_tier=hub_tier,
+        billing_cycle=billing_cycle,
+        contract_start=contract_start,
+        renewal_date=renewal_date,
+        contact_tier_limit=contact_tier_limit,
+        tier_block_size=tier_block_size,
+        billing_contacts=billing_contacts,
+    )
+    if enable_marketing_contacts:
+        marketing_contacts_enable(actor=actor)
+        subscription.refresh_from_db()
+    return subscription
+
+
 def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", marketing_on_create: bool, actor: Actor):
     """R5–R8: store a tool's "create contacts as marketing" setting and record who changed it."""
     actor.ensure_may_change_status()
@@ -196,3 +237,31 @@ def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", market
             changed_at=timezone.now(),
             changed_by=actor.user,
         )
+
+
+def creation_tool_setting_start_off(*, tool: CreationTool, source_id: str, actor: Actor) -> bool:
+    """R5–R8, R30: store a *new* form's, chatflow's or integration's setting as off, with its history row.
+
+    For a tool built by someone without Marketing contact access: off can only make the tool create
+    non-marketing contacts, so it needs no permission. A tool whose default is off, or whose setting is
+    already stored, is left as it is (changing a stored setting is `creation_tool_setting_set`'s, which
+    checks R30). Returns whether it stored the setting.
+    """
+    if tool == CreationTool.NON_HUBSPOT_FORM:
+        raise ValueError("The non-HubSpot forms setting is account-wide: it is never a new tool's.")
+    if not CONFIGURABLE_TOOL_DEFAULTS[tool]:
+        return False
+    with transaction.atomic():
+        _, created = CreationToolSetting.objects.get_or_create(
+            tool=tool, source_id=source_id, defaults={"marketing_on_create": False, "updated_by": actor.user}
+        )
+        if created:
+            CreationToolSettingChange.objects.create(
+                tool=tool,
+                source_id=source_id,
+                old_value=True,
+                new_value=False,
+                changed_at=timezone.now(),
+                changed_by=actor.user,
+            )
+    return created

@@ -296,10 +296,13 @@ def test_b4_user_with_permission_turns_the_tier_guard_on_and_off(client, markete
     assert _guard() is False
 
 
-def test_b4_staff_may_change_the_tier_guard(client, frozen_subscription):
+def test_b4_r30_staff_without_marketing_access_may_not_change_the_tier_guard(client, frozen_subscription):
+    """The guard decides whether the bill may grow unasked: being staff is not enough (R30)."""
     client.force_login(UserFactory(is_staff=True))
-    assertRedirects(client.post(TIER_GUARD, {"enabled": "on"}), USAGE)
-    assert _guard() is True
+    page = client.post(TIER_GUARD, {"enabled": "on"})
+    assertContains(page, "Marketing contact access", status_code=403)
+    assert _guard() is False
+    assert client.get(USAGE).context["may_change_guard"] is False
 
 
 def test_b4_permission_through_a_group_allows_the_toggle(client, frozen_subscription):
