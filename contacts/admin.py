@@ -1,16 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
+from contacts.bulk_views import DELETE, SET_MARKETING, SET_NON_MARKETING, BulkAction, confirmation_page
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_restore, normalize_email
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from contacts.selection import Selection
+from contacts.services import normalize_email
+from jobs.models import Job
+from jobs.services import bulk_change_start
+from marketing_status.actors import MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
-from marketing_status.services import (
-    MarketingContactsNotEnabled,
-    TierGuardRefused,
-    contacts_set_marketing,
-    contacts_set_non_marketing,
-)
 
 MARKETING_FIELDS = (
     "marketable_status",
@@ -63,55 +63,47 @@ class MarketingHistoryInline(admin.TabularInline):
         return False
 
 
-def _run(modeladmin, request, action, success: str) -> None:
-    try:
-        result = action()
-    except (MarketingStatusPermissionDenied, MarketingContactsNotEnabled, TierGuardRefused) as refusal:
-        modeladmin.message_user(request, str(refusal), messages.ERROR)
-        return
-    modeladmin.message_user(request, success.format(result=result), messages.SUCCESS)
+def _confirm(action: BulkAction):
+    """An admin action that shows the contacts index's own confirmation for the picked contacts: the
+    billing impact, the typed count and the tier guard (B2, B4, R15), and a job above 1,000 contacts.
+    Nothing changes until that page is confirmed, and nothing confirms a tier upgrade for the user."""
+
+    def run(modeladmin, request, queryset):
+        try:
+            return confirmation_page(request, action, list(queryset.values_list("pk", flat=True)))
+        except PermissionDenied as refusal:
+            modeladmin.message_user(request, str(refusal), messages.ERROR)
+            return None
+
+    return run
 
 
-@admin.action(description="Set as marketing contacts")
-def set_marketing(modeladmin, request, queryset):
-    _run(
-        modeladmin,
-        request,
-        lambda: contacts_set_marketing(
-            contacts=queryset, actor=Actor.for_user(request.user), confirm_tier_upgrade=True
-        ),
-        "{result.changed} contact(s) set as marketing, {result.unchanged} unchanged.",
-    )
-
-
-@admin.action(description="Set as non-marketing contacts (at the next update date)")
-def set_non_marketing(modeladmin, request, queryset):
-    _run(
-        modeladmin,
-        request,
-        lambda: contacts_set_non_marketing(contacts=queryset, actor=Actor.for_user(request.user)),
-        "{result.changed} contact(s) become non-marketing at the next update date, {result.unchanged} unchanged.",
-    )
-
-
-@admin.action(description="Delete (archive) contacts")
-def archive(modeladmin, request, queryset):
-    _run(
-        modeladmin,
-        request,
-        lambda: contacts_archive(contacts=queryset, actor=Actor.for_user(request.user)),
-        "{result} contact(s) archived.",
-    )
+set_marketing = admin.action(description="Set as marketing contacts…")(_confirm(SET_MARKETING))
+set_marketing.__name__ = "set_marketing"
+set_non_marketing = admin.action(description="Set as non-marketing contacts (at the next update date)…")(
+    _confirm(SET_NON_MARKETING)
+)
+set_non_marketing.__name__ = "set_non_marketing"
+archive = admin.action(description="Delete (archive) contacts…")(_confirm(DELETE))
+archive.__name__ = "archive"
 
 
 @admin.action(description="Restore archived contacts")
 def restore(modeladmin, request, queryset):
-    _run(
-        modeladmin,
-        request,
-        lambda: contacts_restore(contacts=queryset, actor=Actor.for_user(request.user)),
-        "{result.restored} contact(s) restored, {result.refused} refused.",
+    """R22: through the recycle bin's path (a job above 1,000); restoring marketing contacts needs R30."""
+    selection = Selection(ids=tuple(queryset.values_list("pk", flat=True)), archived=True)
+    try:
+        outcome = bulk_change_start(kind=Job.Kind.RESTORE, selection=selection, user=request.user)
+    except MarketingStatusPermissionDenied as refusal:
+        modeladmin.message_user(request, f"{refusal} Nothing was changed.", messages.ERROR)
+        return None
+    if outcome.job is not None:
+        return redirect("jobs:detail", pk=outcome.job.pk)
+    counts = outcome.counts
+    modeladmin.message_user(
+        request, f"{counts.changed} contact(s) restored, {counts.refused} refused.", messages.SUCCESS
     )
+    return None
 
 
 @admin.register(Contact)

@@ -163,6 +163,12 @@ DELETE = BulkAction(
     _delete_context,
     _delete_done,
 )
+STATUS_REFUSED = "You need the Marketing contact access permission to change marketing contact status."
+BULK_PERMISSIONS = {
+    Job.Kind.SET_MARKETING: (MARKETING_ACCESS_PERMISSION, STATUS_REFUSED),
+    Job.Kind.SET_NON_MARKETING: (MARKETING_ACCESS_PERMISSION, STATUS_REFUSED),
+    Job.Kind.ARCHIVE: (DELETE_PERMISSION, "You need permission to delete contacts."),
+}
 
 
 # --- Shared steps -------------------------------------------------------------------------------
@@ -248,6 +254,16 @@ def _apply(request: HttpRequest, action: BulkAction, confirm=None, params: dict 
     if error:
         return _render(request, action, selection, {**context, "error": error}, status=400)
     return _start(request, action, selection, context, params)
+
+
+def confirmation_page(request: HttpRequest, action: BulkAction, ids: list[int]) -> HttpResponse:
+    """The confirmation of `action` for picked contacts, for callers outside the index (the Django admin):
+    the same impact, typed count and tier guard, posting to the same apply view (B2, B4, R15)."""
+    permission, refusal = BULK_PERMISSIONS[action.kind]
+    if not request.user.has_perm(permission):
+        raise PermissionDenied(refusal)
+    selection = Selection(ids=tuple(sorted(set(ids))))
+    return _render(request, action, selection, action.context(selection.queryset()))
 
 
 def typed_number(value: str) -> int | None:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from billing.models import Subscription
@@ -27,7 +27,7 @@ from contacts.models import (
     EmailSubscription,
     LifecycleStage,
 )
-from marketing_status.actors import Actor, ActorKind
+from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
     NON_MARKETING,
@@ -238,6 +238,22 @@ class RestoreResult:
     refused: int = 0  # archived too long ago, or their email now belongs to another contact
 
 
+RESTORE_MARKETING_REFUSED = (
+    "Restoring marketing contacts adds them back to your bill: you need the Marketing contact access "
+    "permission to restore them."
+)
+
+
+def restore_ensure_allowed(*, contacts: ContactSelection, actor: Actor) -> None:
+    """R22, R30: restoring archived marketing contacts adds them back to the billable count, so it needs
+    the Marketing contact access permission; non-marketing ones need only the delete permission."""
+    if actor.may_change_status():
+        return
+    archived = contacts if isinstance(contacts, QuerySet) else Contact.objects.filter(pk__in=list(contacts))
+    if archived.filter(archived_at__isnull=False, marketable_status=True).exists():
+        raise MarketingStatusPermissionDenied(RESTORE_MARKETING_REFUSED)
+
+
 def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResult:
     """R22: restore contacts archived within the restore window, with the status they had.
 
@@ -245,6 +261,8 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
     renewal flips archived contacts too). A contact whose email was taken meanwhile is refused.
     """
     actor.ensure_permission("contacts.delete_contact", "You need permission to restore contacts.")
+    contacts = contacts if isinstance(contacts, QuerySet) else list(contacts)
+    restore_ensure_allowed(contacts=contacts, actor=actor)
     result = RestoreResult()
     email_taken = Exists(Contact.objects.filter(email=OuterRef("email"), archived_at__isnull=True))
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):

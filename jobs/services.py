@@ -17,7 +17,7 @@ from django.utils import timezone
 from billing.selectors import subscription_get
 from contacts.models import ContactList
 from contacts.selection import Selection
-from contacts.services import contact_list_add, contacts_archive, contacts_restore
+from contacts.services import contact_list_add, contacts_archive, contacts_restore, restore_ensure_allowed
 from jobs.models import Job
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from marketing_status.selectors import billing_impact_get
@@ -54,7 +54,7 @@ class BulkOutcome:
     total: int
 
 
-def _check_allowed(kind: str, actor: Actor) -> None:
+def _check_allowed(kind: str, actor: Actor, selection: Selection) -> None:
     """R30 and Django permissions, checked before anything runs (and again by the services)."""
     if kind in (Job.Kind.SET_MARKETING, Job.Kind.SET_NON_MARKETING):
         actor.ensure_may_change_status()
@@ -62,6 +62,8 @@ def _check_allowed(kind: str, actor: Actor) -> None:
         "contacts.delete_contact" if kind != Job.Kind.ADD_TO_LIST else "contacts.change_contact"
     ):
         raise MarketingStatusPermissionDenied("You do not have permission to do this to contacts.")
+    elif kind == Job.Kind.RESTORE:
+        restore_ensure_allowed(contacts=selection.queryset(), actor=actor)  # R22: back on the bill
 
 
 def _apply(kind: str, ids: list[int], actor: Actor, params: dict) -> Counts:
@@ -96,7 +98,7 @@ def bulk_change_start(*, kind: str, selection: Selection, user, params: dict | N
 
     params = params or {}
     actor = Actor.for_user(user)
-    _check_allowed(kind, actor)
+    _check_allowed(kind, actor, selection)
     queryset = selection.queryset()
     total = queryset.count()
     if total <= INLINE_LIMIT:

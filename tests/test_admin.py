@@ -118,18 +118,51 @@ def test_contact_change_page_shows_history_and_keeps_marketing_fields_read_only(
     assert MarketingStatusChange.objects.filter(contact=contact).count() == 1
 
 
-def test_r30_admin_action_set_marketing_by_marketer_changes_status(client, contacts, marketer):
+def _staff_marketer(marketer):
     marketer.is_staff = True
     marketer.save()
     marketer.user_permissions.add(Permission.objects.get(codename="view_contact"))
-    client.force_login(marketer)
-    response = client.post(
-        _changelist(Contact),
-        {"action": "set_marketing", "_selected_action": [c.pk for c in contacts]},
-        follow=True,
-    )
-    assert b"3 contact(s) set as marketing" in response.content
+    return marketer
+
+
+def test_r15_admin_action_set_marketing_shows_the_index_confirmation_and_changes_nothing_yet(
+    client, contacts, marketer
+):
+    client.force_login(_staff_marketer(marketer))
+
+    page = client.post(_changelist(Contact), {"action": "set_marketing", "_selected_action": [c.pk for c in contacts]})
+
+    assert page.status_code == 200
+    assert b'name="confirm_count"' in page.content
+    assert page.content.count(b'name="ids"') == 3
+    assert reverse("contacts:bulk_set_marketing").encode() in page.content
+    assert Contact.objects.filter(marketable_status=True).count() == 0
+
+
+def test_r15_admin_set_marketing_applies_once_the_typed_count_confirms(client, contacts, marketer):
+    client.force_login(_staff_marketer(marketer))
+    ids = [c.pk for c in contacts]
+
+    response = client.post(reverse("contacts:bulk_set_marketing"), {"ids": ids, "confirm_count": "3"}, follow=True)
+
+    assert b"3 contacts set as marketing contacts" in response.content
     assert Contact.objects.filter(marketable_status=True).count() == 3
+
+
+def test_b4_admin_set_marketing_never_confirms_a_tier_upgrade_for_the_user(client, contacts, marketer, db_state):
+    """With the tier guard on, crossing the tier from the admin asks for the same confirmation as the index."""
+    Subscription.objects.update(tier_guard_enabled=True, contact_tier_limit=2)
+    client.force_login(_staff_marketer(marketer))
+    ids = [c.pk for c in contacts]
+    before = db_state()
+
+    page = client.post(_changelist(Contact), {"action": "set_marketing", "_selected_action": ids})
+    refused = client.post(reverse("contacts:bulk_set_marketing"), {"ids": ids, "confirm_count": "3"})
+
+    assert b'name="confirm_tier_upgrade"' in page.content
+    assert refused.status_code == 400
+    assert db_state() == before
+    assert Subscription.objects.get().contact_tier_limit == 2
 
 
 def test_r30_admin_action_refused_without_marketing_access_changes_nothing(
@@ -145,6 +178,25 @@ def test_r30_admin_action_refused_without_marketing_access_changes_nothing(
     assert b"Marketing contact access permission" in response.content
     assert Contact.objects.filter(marketable_status=True).count() == 0
     assert MarketingStatusChange.objects.count() == history_before
+
+
+def test_r22_r30_admin_restore_of_marketing_contacts_needs_marketing_access(client, subscription, marketer_actor):
+    from contacts.services import contacts_archive
+
+    archived = contacts_create(
+        data=[{"email": "back@example.com"}], tool=CreationTool.MANUAL, actor=marketer_actor, marketing=True
+    )
+    contacts_archive(contacts=[c.pk for c in archived], actor=marketer_actor)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_contact", "delete_contact"]))
+    client.force_login(staff)
+
+    response = client.post(
+        _changelist(Contact), {"action": "restore", "_selected_action": [c.pk for c in archived]}, follow=True
+    )
+
+    assert b"adds them back to your bill" in response.content
+    assert Contact.objects.get(email="back@example.com").archived_at is not None
 
 
 def test_history_cannot_be_added_changed_or_deleted_in_admin(client, superuser, contacts):
