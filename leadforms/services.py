@@ -28,6 +28,7 @@ from leadforms.properties import EMAIL, FORM_PROPERTIES
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import creation_tool_setting_get
+from marketing_status.services import creation_tool_setting_start_off
 
 ADD_PERMISSION = "leadforms.add_form"
 CHANGE_PERMISSION = "leadforms.change_form"
@@ -130,7 +131,10 @@ def form_create(
     redirect_url: str = "",
 ) -> Form:
     """Create a form. It must have the Email field, which is always required (contacts are matched by
-    email). Its "Set contacts created as marketing contacts" setting starts on (R5's default)."""
+    email). Its "Set contacts created as marketing contacts" setting starts on (R5's default) when the
+    builder has Marketing contact access; without it (R30) the form starts with the setting stored off,
+    recorded as that builder's change, since any visitor's submission of a form that is on sets its
+    contact as marketing."""
     actor.ensure_permission(ADD_PERMISSION, BUILD_REFUSED)
     definition = _clean_definition(
         name=name,
@@ -144,6 +148,8 @@ def form_create(
     with transaction.atomic():
         form = Form.objects.create(**definition, created_at=now, updated_at=now, created_by=actor.user)
         _write_fields(form, fields)
+        if not actor.may_change_status():
+            creation_tool_setting_start_off(tool=CreationTool.HUBSPOT_FORM, source_id=form.source_id, actor=actor)
     return form
 
 

@@ -3,7 +3,8 @@ submissions of forms and of captured non-HubSpot forms (R6).
 
 Viewing needs `leadforms.view_form`, creating `leadforms.add_form`, editing and the toggle
 `leadforms.change_form`; the toggle also needs Marketing contact access (R30), which the service
-checks. Refusals are 403 and change nothing. Views parse input, check permissions and call services.
+checks. A form built without that access starts with its setting off (`form_create`), and the editor
+says so. Refusals are 403 and change nothing. Views parse input, check permissions and call services.
 """
 
 from django.conf import settings
@@ -32,12 +33,17 @@ from leadforms.selectors import (
 from leadforms.services import FormInvalid, form_create, form_update
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
+from marketing_status.selectors import creation_tool_setting_get
 
 VIEW_PERMISSION = "leadforms.view_form"
 ADD_PERMISSION = "leadforms.add_form"
 CHANGE_PERMISSION = "leadforms.change_form"
 PER_PAGE = 50
 SETTING_LABEL = "Set contacts created as marketing contacts"
+# Shown where a builder without Marketing contact access (R30) meets a form whose setting is off.
+NON_MARKETING_NOTE = (
+    "New contacts from this form will be non-marketing; ask an admin for Marketing contact access to change it."
+)
 
 
 def _form_or_404(guid) -> Form:
@@ -112,18 +118,30 @@ def _render_editor(request, form: Form | None, definition, rows, *, status: int 
         "rows": rows,
         "fields_prefix": FIELDS_PREFIX,
         "may_change": form is None or request.user.has_perm(CHANGE_PERMISSION),
+        "may_change_status": Actor.for_user(request.user).may_change_status(),
+        "non_marketing_note": NON_MARKETING_NOTE,
     }
     if form is not None:
-        context |= setting_context(
-            request=request,
-            tool=CreationTool.HUBSPOT_FORM,
-            source_id=form.source_id,
-            action_url=reverse("leadforms:marketing_setting", args=[form.guid]),
-            label=SETTING_LABEL,
-        )
-        context["setting_may_toggle"] = context["setting_may_toggle"] and context["may_change"]
+        context |= _setting_context(request, form, may_change=context["may_change"])
         context["hosted_url"] = public_base_url(request) + reverse("leadforms_public:hosted_form", args=[form.guid])
     return render(request, "leadforms/edit.html", context, status=status)
+
+
+def _setting_context(request, form: Form, *, may_change: bool) -> dict:
+    """R5's toggle, disabled with the reason when this user may not switch it."""
+    context = setting_context(
+        request=request,
+        tool=CreationTool.HUBSPOT_FORM,
+        source_id=form.source_id,
+        action_url=reverse("leadforms:marketing_setting", args=[form.guid]),
+        label=SETTING_LABEL,
+    )
+    if not may_change:
+        context["setting_no_access"] = "You need permission to edit forms."
+    elif not context["setting_may_toggle"] and not context["setting_on"]:
+        context["setting_no_access"] = NON_MARKETING_NOTE
+    context["setting_may_toggle"] = context["setting_may_toggle"] and may_change
+    return context
 
 
 @requires(ADD_PERMISSION)
@@ -134,7 +152,9 @@ def new(request):
     saved, invalid = _save(request, None)
     if saved is None:
         return _render_editor(request, None, *invalid, status=400)
-    messages.success(request, f"Form “{saved.name}” created. It creates marketing contacts unless you switch it off.")
+    on = creation_tool_setting_get(tool=CreationTool.HUBSPOT_FORM, source_id=saved.source_id)
+    outcome = "It creates marketing contacts unless you switch it off." if on else NON_MARKETING_NOTE
+    messages.success(request, f"Form “{saved.name}” created. {outcome}")
     return redirect("leadforms:edit", guid=saved.guid)
 
 
