@@ -7,7 +7,8 @@ reads ahead of the row it is parsing. So after each row, `offset` is where the n
 
 What cannot be a row is reported as one, with its reason, instead of stopping the import: a line
 that is not valid UTF-8, a line longer than `MAX_LINE_BYTES` (read no further than that, so memory
-stays bounded), and text the CSV parser refuses.
+stays bounded), a line holding a NUL character (no text column of PostgreSQL can store one, nor
+the JSON of its error row; the reported cells show it as `\x00`), and text the CSV parser refuses.
 
 XLSX files are converted to CSV by `xlsx_to_csv` before the job reads them, streaming too
 (openpyxl's read-only mode).
@@ -24,7 +25,8 @@ from typing import BinaryIO, NamedTuple
 MAX_LINE_BYTES = 64 * 1024  # said on the upload and import pages
 BOM = b"\xef\xbb\xbf"
 SAMPLE_ROWS = 3
-_BAD_ENCODING, _TOO_LONG = 1, 2
+_BAD_ENCODING, _TOO_LONG, _NUL = 1, 2, 4
+NUL, NUL_SHOWN = "\x00", "\\x00"  # shown as the bytes that are not UTF-8 are (backslashreplace)
 
 
 class FileUnreadable(Exception):
@@ -85,6 +87,8 @@ class CsvRows:
         while line := readline(MAX_LINE_BYTES + 1):
             self.offset += len(line)
             self._record_bytes += len(line)
+            if b"\x00" in line:
+                self._flags |= _NUL
             if len(line) > MAX_LINE_BYTES:
                 self._skip_rest_of_line(line)
                 yield "\n"  # an empty row in its place; the reader marks it too long
@@ -118,6 +122,10 @@ class CsvRows:
             problem = f"The row is longer than {kib} KiB ({size:,} bytes), the longest row an import reads."
         elif flags & _BAD_ENCODING:
             problem = "The row is not valid UTF-8 text (wrong encoding): save the file as CSV UTF-8."
+        elif flags & _NUL:
+            problem = "The row holds a NUL character (a zero byte, shown as \\x00), which cannot be imported."
+        if flags & _NUL:
+            cells = [cell.replace(NUL, NUL_SHOWN) for cell in cells]
         return RawRow(row_number, cells, problem)
 
     def __iter__(self) -> Iterator[RawRow]:

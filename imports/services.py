@@ -116,7 +116,10 @@ def _store(upload: File, directory: str) -> tuple[str, str, int]:
 
 
 def _file_create(imp: Import, position: int, object_type: str, upload: File, directory: str) -> ImportFile:
-    stored, file_format, size = _store(upload, directory)
+    try:
+        stored, file_format, size = _store(upload, directory)
+    except ImportInvalid as invalid:
+        raise ImportInvalid({object_type: invalid.errors[""]}) from None  # said of this file
     path = _storage().path(stored)
     name = Path(upload.name or "import.csv").name
     try:

@@ -64,22 +64,26 @@ def import_list(request):
     return render(request, "imports/index.html", context)
 
 
+UPLOAD_FIELDS = {"contacts": "contacts_file", "companies": "companies_file"}  # ImportInvalid's keys
+
+
 @login_required
 @permission_required(IMPORT_PERMISSION, raise_exception=True)
 def import_new(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    error = None
     if request.method == "POST" and form.is_valid():
         try:
             imp = import_upload(
                 files=form.files_by_object(), kind=form.cleaned_data["kind"], actor=Actor.for_user(request.user)
             )
         except ImportInvalid as invalid:
-            error = invalid
+            for key, problems in invalid.errors.items():
+                for problem in problems:
+                    form.add_error(UPLOAD_FIELDS.get(key), problem)  # under its file's field, else the form's
         else:
             return redirect("imports:map", pk=imp.pk)
-    context = {"title": "Import", "section": "contacts", "form": form, "error": error, "limits": LIMITS}
-    return render(request, "imports/new.html", context, status=400 if error else 200)
+    context = {"title": "Import", "section": "contacts", "form": form, "limits": LIMITS}
+    return render(request, "imports/new.html", context, status=400 if form.errors else 200)
 
 
 # --- Mapping ----------------------------------------------------------------------------------------

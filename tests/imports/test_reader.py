@@ -56,6 +56,21 @@ def test_a_row_that_is_not_utf8_is_reported_and_the_next_one_read(tmp_path):
     assert rows[1] == (3, ["b@example.com", "Bo"], "")
 
 
+def test_a_row_holding_a_nul_character_is_reported_with_it_shown_and_the_next_one_read(tmp_path):
+    """PostgreSQL stores no NUL in text nor in JSON: the row is reported, its cells showing the NUL as \\x00."""
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(b'Email,Name\na@example.com,A\x00da\n"b@example.com","B\x00\nstill B"\nc@example.com,C\n')
+
+    _, rows = _rows(path)
+
+    problem = "The row holds a NUL character (a zero byte, shown as \\x00), which cannot be imported."
+    assert rows == [
+        (2, ["a@example.com", "A\\x00da"], problem),
+        (3, ["b@example.com", "B\\x00\nstill B"], problem),  # a quoted cell over two lines: one row
+        (4, ["c@example.com", "C"], ""),
+    ]
+
+
 def test_delimiters_and_line_counts(tmp_path):
     semicolons, tabs, commas = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     semicolons.write_bytes(b"Email;Name;Suffix,Jr\nx;y;z\n")

@@ -168,3 +168,31 @@ def test_r4_the_error_file_quotes_formula_headers_too(client, subscription, impo
     assert row[:2] == ["2", "Email: 'not-an-email' is not a valid email address."]
     assert row[2:] == ["not-an-email", "'=1+1", "a", "b", "c", "d"]
     assert imp.files.get().headers[1] == '=HYPERLINK("http://x","y")'  # stored as typed; quoted only in the file
+
+
+NUL_REASON = "The row holds a NUL character (a zero byte, shown as \\x00), which cannot be imported."
+
+
+def test_r4_rows_holding_a_nul_character_are_reported_and_the_good_rows_kept(subscription, importer_actor):
+    """A NUL byte in a value used to fail the whole import on PostgreSQL (and to be stored as is on SQLite)."""
+    content = (
+        b"Email,First Name\n"
+        b"ada@example.com,Ada\n"
+        b"bob@example.com,B\x00b\n"  # 3: within the rows the mapping step previews
+        b"cy@example.com,Cy\n"
+        b"d\x00n@example.com,Dan\n"  # 5: in the second chunk
+        b"eve@example.com,Eve\n"
+    )
+    imp = run_import(actor=importer_actor, contacts=content, chunk_rows=2)
+
+    assert (imp.state, imp.rows, imp.created, imp.errors) == (Import.State.DONE, 5, 3, 2)
+    assert list(imp.row_errors.values_list("row_number", "reason", "values")) == [
+        (3, NUL_REASON, ["bob@example.com", "B\\x00b"]),
+        (5, NUL_REASON, ["d\\x00n@example.com", "Dan"]),
+    ]
+    assert set(Contact.objects.values_list("email", "first_name")) == {
+        ("ada@example.com", "Ada"),
+        ("cy@example.com", "Cy"),
+        ("eve@example.com", "Eve"),
+    }
+    assert list(import_error_rows(imp=imp, position=0))[1] == ["3", NUL_REASON, "bob@example.com", "B\\x00b"]

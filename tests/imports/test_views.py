@@ -221,3 +221,30 @@ def test_the_list_shows_imports_in_a_fixed_number_of_queries(
 
     assert page.count('data-import="') == 3
     assert "contacts.csv" in page
+
+
+def test_r4_an_upload_whose_rows_hold_a_nul_character_goes_on_to_mapping(client, subscription, importer):
+    """It used to answer 500 on PostgreSQL (the preview rows are stored as JSON, which holds no NUL)."""
+    client.force_login(importer)
+    content = b"Email,First Name\nada@example.com,A\x00da\nbob@example.com,Bob\n"
+
+    response = client.post("/contacts-imports/new/", {"kind": "single", "contacts_file": upload(content)})
+
+    imp = Import.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/contacts-imports/{imp.pk}/map/")
+    assert imp.files.get().sample == [["bob@example.com", "Bob"]]  # the row with the NUL is reported when it runs
+
+
+def test_r4_a_header_holding_a_nul_character_is_refused_under_the_file_field(client, subscription, importer, settings):
+    client.force_login(importer)
+    content = b"Email,First\x00Name\nada@example.com,Ada\n"
+
+    response = client.post("/contacts-imports/new/", {"kind": "single", "contacts_file": upload(content, "people.csv")})
+
+    assert response.status_code == 400
+    assert (
+        '<span class="errors" data-error-for="contacts_file">people.csv: The header row cannot be read: The row holds '
+        "a NUL character (a zero byte, shown as \\x00), which cannot be imported.</span>"
+    ) in response.content.decode()
+    assert not Import.objects.exists()
+    assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
