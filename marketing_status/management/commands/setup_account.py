@@ -109,7 +109,7 @@ class Command(BaseCommand):
     def _describe(self, subscription: Subscription) -> None:
         enabled = "enabled" if subscription.marketing_contacts_enabled else "not enabled (--enable-marketing-contacts)"
         self.stdout.write(
-            f"{subscription.get_hub_tier_display()}, billed {subscription.get_billing_cycle_display().lower()}; "
+            f"{subscription.get_hub_tier_display()}, {subscription.get_billing_cycle_display().lower()} billing; "
             f"contract from {subscription.contract_start:%Y-%m-%d}, renews {subscription.renewal_date:%Y-%m-%d}; "
             f"tier {subscription.contact_tier_limit:,} marketing contacts, "
             f"in blocks of {subscription.tier_block_size:,}; "
