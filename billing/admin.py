@@ -1,13 +1,14 @@
 from django.contrib import admin
 
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION
 from marketing_status.admin import ReadOnlyAdmin
 
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    """Billing contacts and the tier guard (B4) are settings; limits, dates and enabling change
-    only through the billing services."""
+    """Billing contacts are a setting; limits, dates, the tier guard (B4, which needs Marketing contact
+    access) and enabling change only through the billing services (Account & Billing > Subscription)."""
 
     list_display = ("hub_tier", "billing_cycle", "contact_tier_limit", "renewal_date", "marketing_contacts_enabled_at")
     fields = (
@@ -16,6 +17,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "contract_start",
         "renewal_date",
         "contact_tier_limit",
+        "contract_tier_limit",
         "tier_block_size",
         "marketing_contacts_enabled_at",
         "tier_guard_enabled",
@@ -27,13 +29,19 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "contract_start",
         "renewal_date",
         "contact_tier_limit",
+        "contract_tier_limit",
         "tier_block_size",
         "marketing_contacts_enabled_at",
+        "tier_guard_enabled",
     )
     filter_horizontal = ("billing_contacts",)
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # R30: the subscription is the bill; its billing contacts change only with Marketing contact access.
+        return super().has_change_permission(request, obj) and request.user.has_perm(MARKETING_ACCESS_PERMISSION)
 
     def has_delete_permission(self, request, obj=None):
         return False

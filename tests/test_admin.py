@@ -230,3 +230,30 @@ def test_r18_r30_workflows_are_read_only_in_admin(client, superuser):
     assert client.post(delete, {"post": "yes"}).status_code == 403
     workflow.refresh_from_db()
     assert (workflow.name, workflow.is_enabled) == ("Leads", False)
+
+
+def test_b4_r30_the_tier_guard_cannot_be_switched_in_the_admin(client, subscription, staff_without_marketing_access):
+    """The guard changes only on Usage & limits, with Marketing contact access; the admin shows it read-only."""
+    staff = staff_without_marketing_access
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_subscription", "change_subscription"]))
+    client.force_login(staff)
+    url = reverse("admin:billing_subscription_change", args=[subscription.pk])
+
+    response = client.post(url, {"tier_guard_enabled": "on", "billing_contacts": [staff.pk]})
+
+    assert response.status_code == 403
+    subscription.refresh_from_db()
+    assert subscription.tier_guard_enabled is False
+    assert not subscription.billing_contacts.exists()
+
+
+def test_r30_an_admin_with_marketing_access_edits_billing_contacts_but_not_the_guard(client, subscription, superuser):
+    client.force_login(superuser)
+    url = reverse("admin:billing_subscription_change", args=[subscription.pk])
+
+    response = client.post(url, {"tier_guard_enabled": "on", "billing_contacts": [superuser.pk]})
+
+    assert response.status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.tier_guard_enabled is False
+    assert list(subscription.billing_contacts.all()) == [superuser]
