@@ -11,7 +11,9 @@ stays bounded), a line holding a NUL character (no text column of PostgreSQL can
 the JSON of its error row; the reported cells show it as `\x00`), and text the CSV parser refuses.
 
 XLSX files are converted to CSV by `xlsx_to_csv` before the job reads them, streaming too
-(openpyxl's read-only mode).
+(openpyxl's read-only mode). A sheet's `<dimension>` (its used range, written by whatever saved the
+file) is not trusted: read-only mode would stop at the rows and columns it names, and a stale one
+lost every row past it without a word. The rows are read until the sheet ends.
 """
 
 import csv
@@ -191,14 +193,30 @@ def _xlsx_rows(path: str | Path) -> Iterator[list[str]]:
         raise FileUnreadable(f"The file is not a readable XLSX workbook ({error}).") from error
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # read every row and column there is, not the range the file claims
         for values in sheet.iter_rows(values_only=True):
             yield [_cell_text(value) for value in values]
     finally:
         workbook.close()
 
 
+_ROW_STARTS = (b"<row ", b"<row>", b":row ")  # a row element's start, without or with a namespace prefix
+
+
+def _xlsx_row_elements(sheet) -> int:
+    """The row elements of a read-only sheet's XML, counted in its bytes without parsing it (a sheet of a
+    million rows takes about a second). Rows holding only formatting count too: an upper bound."""
+    count, tail = 0, b""
+    with sheet._get_source() as source:  # openpyxl's own way into the sheet's part of the workbook
+        while block := source.read(1 << 20):
+            data = tail + block
+            count += sum(data.count(start) for start in _ROW_STARTS)
+            tail = data[-4:]  # shorter than a start, so none is counted twice; one cut in two is counted next
+    return count
+
+
 def xlsx_preview(path: str | Path) -> tuple[list[str], list[list[str]], int]:
-    """The first sheet's header, its first rows and its number of data rows (from the sheet's dimension)."""
+    """The first sheet's header, its first rows and its number of data rows (counted, not taken from its dimension)."""
     from openpyxl import load_workbook
 
     rows = _xlsx_rows(path)
@@ -217,7 +235,7 @@ def xlsx_preview(path: str | Path) -> tuple[list[str], list[list[str]], int]:
     rows.close()
     workbook = load_workbook(path, read_only=True)
     try:
-        estimate = max(0, (workbook.worksheets[0].max_row or 1) - 1)
+        estimate = max(0, _xlsx_row_elements(workbook.worksheets[0]) - 1)
     finally:
         workbook.close()
     return [cell.strip() for cell in header], sample, estimate

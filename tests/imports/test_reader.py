@@ -1,6 +1,11 @@
 """Reading a file as a stream: byte offsets a resumed reader starts from, bounded lines, encodings."""
 
-from imports.reader import MAX_LINE_BYTES, CsvRows, line_count, sniff_delimiter
+import io
+from types import SimpleNamespace
+
+import pytest
+
+from imports.reader import MAX_LINE_BYTES, CsvRows, _xlsx_row_elements, line_count, sniff_delimiter
 
 CONTENT = b'\xef\xbb\xbfEmail,Name\r\na@example.com,A\r\n"b@example.com","B\r\nstill B"\r\nc@example.com,C\r\n'
 
@@ -79,3 +84,14 @@ def test_delimiters_and_line_counts(tmp_path):
 
     assert [sniff_delimiter(p) for p in (semicolons, tabs, commas)] == [";", "\t", ","]
     assert [line_count(p) for p in (semicolons, tabs, commas)] == [1, 1, 0]
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2, 3, 4, 5])
+def test_xlsx_rows_are_counted_across_read_blocks_with_or_without_a_prefix(cut):
+    """An XLSX's data rows are counted from its row elements (its dimension may be stale), one cut in two included."""
+    start = b"<worksheet><sheetData>"
+    padding = b" " * ((1 << 20) - len(start) - cut)  # the next row element starts `cut` bytes before a block ends
+    rows = b'<row r="1"><c/></row><row>x</row><x:row r="3"/><rowBreaks/><x:rowBreaks/>'
+    sheet = SimpleNamespace(_get_source=lambda: io.BytesIO(start + padding + rows + b"</sheetData></worksheet>"))
+
+    assert _xlsx_row_elements(sheet) == 3
