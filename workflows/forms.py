@@ -126,6 +126,14 @@ def filter_rows(data=None, *, initial=None, list_choices=(), form_choices=()):
     return FilterRowFormSet(initial=initial or [blank_filter(0)], **kwargs)
 
 
+def disable_rows(formset) -> None:
+    """Show a formset's rows with every input disabled: a disabled input is not posted, and its stored value is
+    what is saved (R30: the triggers of a workflow that sets marketing status, for someone without access)."""
+    for form in formset.forms:
+        for field in form.fields.values():
+            field.disabled = True
+
+
 def blank_filter(group: int) -> dict[str, Any]:
     return {"group": group, "type": PROPERTY, "operator": Operator.EQ.value}
 
@@ -212,9 +220,24 @@ def filter_rows_initial(triggers: Sequence[dict[str, Any]] | None) -> list[dict[
 # --- Actions -------------------------------------------------------------------------------------------
 
 
+class SelectWithDisabled(forms.Select):
+    """A select whose options in `disabled_values` cannot be chosen (the service refuses them anyway)."""
+
+    def __init__(self, *args, disabled_values: frozenset[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = disabled_values
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.disabled_values and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class ActionRowForm(forms.Form):
-    """One action, its fields by kind. On Starter, "Set as non-marketing" is not offered (R18), but it is
-    still read when posted, so that the service's refusal is what the user sees."""
+    """One action, its fields by kind. On Starter, "Set as non-marketing" is not offered (R18), and without
+    Marketing contact access (R30) "Set marketing contact status" cannot be chosen; both are still read when
+    posted, so that the service's refusal is what the user sees."""
 
     kind = forms.ChoiceField(
         label="Action", choices=[("", "— choose an action —"), *ActionKind.choices], required=False
@@ -232,11 +255,16 @@ class ActionRowForm(forms.Form):
         label="Until", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
-    def __init__(self, *args, list_choices=(), offer_non_marketing=True, **kwargs):
+    def __init__(self, *args, list_choices=(), offer_non_marketing=True, offer_status=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact_list"].choices = [("", "— list —"), *list_choices]
         if not offer_non_marketing:
             self._hide_non_marketing()
+        if not offer_status:
+            kind = self.fields["kind"]
+            kind.widget = SelectWithDisabled(
+                choices=kind.choices, disabled_values=frozenset({ActionKind.SET_MARKETING_STATUS.value})
+            )
 
     def _hide_non_marketing(self) -> None:
         """Starter (R18): offer only "Set as marketing", unless this row already says non-marketing (a stored
@@ -268,11 +296,9 @@ class ActionRowForm(forms.Form):
 ActionRowFormSet = forms.formset_factory(ActionRowForm, extra=0, max_num=50, validate_max=True)
 
 
-def action_rows(data=None, *, initial=None, list_choices=(), offer_non_marketing=True):
-    kwargs = {
-        "prefix": ACTIONS_PREFIX,
-        "form_kwargs": {"list_choices": list_choices, "offer_non_marketing": offer_non_marketing},
-    }
+def action_rows(data=None, *, initial=None, list_choices=(), offer_non_marketing=True, offer_status=True):
+    form_kwargs = {"list_choices": list_choices, "offer_non_marketing": offer_non_marketing}
+    kwargs = {"prefix": ACTIONS_PREFIX, "form_kwargs": form_kwargs | {"offer_status": offer_status}}
     if data is not None:
         return ActionRowFormSet(data, **kwargs)
     return ActionRowFormSet(initial=initial or [blank_action()], **kwargs)

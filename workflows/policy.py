@@ -1,8 +1,9 @@
 """Pure decisions of the workflow engine: no database.
 
 What a step does to one contact given its current values (R10–R13 through `decide_switch`), whether a
-tier allows an action (R18), when a delay ends, how long to wait before a retry (R19), and whether a
-contact that newly meets the triggers may enroll (re-enrollment).
+tier allows an action (R18), whether an edit needs Marketing contact access (R30), when a delay ends, how
+long to wait before a retry (R19), and whether a contact that newly meets the triggers may enroll
+(re-enrollment).
 """
 
 import datetime as dt
@@ -15,6 +16,13 @@ NON_MARKETING_TIERS = frozenset({HubTier.PROFESSIONAL, HubTier.ENTERPRISE})
 R18_REFUSAL = "Setting contacts as non-marketing with workflows needs a Professional or Enterprise subscription."
 RETRY_BASE_SECONDS = 2
 RETRY_MAX_SECONDS = 300  # far below the broker's visibility timeout (crm.settings)
+
+
+def edit_needs_status_access(*, sets_status_before: bool, sets_status_after: bool, retargeted: bool) -> bool:
+    """R30: an edit of a workflow that sets marketing status, before or after the edit, needs Marketing contact
+    access when it changes whom or what the status actions reach (`retargeted`: its triggers, re-enrollment or
+    actions changed). Its name and description may be edited by anyone who may edit workflows."""
+    return (sets_status_before or sets_status_after) and retargeted
 
 
 def non_marketing_allowed(hub_tier: str | None) -> bool:

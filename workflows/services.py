@@ -1,7 +1,8 @@
 """Writes of workflows: definitions, switching on and off, evaluation and enrollment (R18, R19).
 
 Definitions: `workflow_create` / `workflow_update` validate triggers (`workflows.triggers`) and actions
-(R18's tier rule, R30 for status actions) and write the workflow, its actions and a `WorkflowChange`
+(R18's tier rule; R30 for status actions, and for any change of the triggers, re-enrollment or actions
+of a workflow that has one) and write the workflow, its actions and a `WorkflowChange`
 row in one transaction. `workflow_enable` / `workflow_disable` switch it; switching on records which
 contacts meet the triggers now (`WorkflowMatch`), and enrolls them by a chunked job when asked to.
 
@@ -54,6 +55,7 @@ __all__ = [
     "WorkflowInvalid",
     "contact_changes_process",
     "contacts_evaluate",
+    "sets_status",
     "workflow_create",
     "workflow_disable",
     "workflow_enable",
@@ -179,9 +181,14 @@ def _actions_clean(
     return cleaned
 
 
+def sets_status(actions: Iterable[ActionSpec | WorkflowAction]) -> bool:
+    """Whether these actions include *Set marketing contact status* (R18)."""
+    return any(action.kind == ActionKind.SET_MARKETING_STATUS for action in actions)
+
+
 def _ensure_may_set_status(actions: Iterable[ActionSpec], actor: Actor) -> None:
     """R30: a workflow that changes marketing status is saved (and switched on) by someone who may."""
-    if any(spec.kind == ActionKind.SET_MARKETING_STATUS for spec in actions):
+    if sets_status(actions):
         actor.ensure_may_change_status()
 
 
@@ -272,6 +279,10 @@ def workflow_update(
     """Edit a workflow. Name, description, triggers and re-enrollment may change at any time; actions only
     while it is off (enrollments in flight keep their positions), else `WorkflowInvalid` on `actions`.
 
+    R30: on a workflow that sets marketing status (before or after the edit), changing its triggers,
+    re-enrollment or actions retargets the status actions, so it needs Marketing contact access
+    (`MarketingStatusPermissionDenied`, nothing changed); its name and description don't.
+
     New triggers on a workflow that is on apply to changes from now on: the contacts meeting them now are
     recorded as matching without enrolling (as at a switch-on without "enroll existing")."""
     actor.ensure_permission("workflows.change_workflow", CHANGE_PERMISSION_MESSAGE)
@@ -283,9 +294,13 @@ def workflow_update(
         actions_changed = stored != list(actions)
         if actions_changed and workflow.is_enabled:
             raise WorkflowInvalid({"actions": "Switch the workflow off to edit its actions."})
-        if actions_changed:
-            changed_status = [spec for spec in actions if spec not in stored]
-            _ensure_may_set_status(changed_status, actor)
+        retargeted = (
+            actions_changed or workflow.triggers != triggers or workflow.allow_reenrollment != bool(allow_reenrollment)
+        )
+        if policy.edit_needs_status_access(
+            sets_status_before=sets_status(stored), sets_status_after=sets_status(actions), retargeted=retargeted
+        ):
+            actor.ensure_may_change_status()  # R30: nothing is written yet
         values = {
             "name": name,
             "description": (description or "").strip(),

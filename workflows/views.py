@@ -3,8 +3,9 @@ workflow's history (R18, R19).
 
 Viewing needs `workflows.view_workflow`, creating `workflows.add_workflow`, editing and switching
 `workflows.change_workflow`; an action that sets marketing status also needs Marketing contact access
-(R30), and "Set as non-marketing" a Professional or Enterprise subscription (R18): the services check
-both, the editor only stops offering what would be refused. Refusals are 403 (permissions) or 400
+(R30), and so do switching on a workflow that has one and changing its triggers, re-enrollment or actions;
+"Set as non-marketing" needs a Professional or Enterprise subscription (R18). The services check both;
+the editor only stops offering what would be refused, and says why. Refusals are 403 (permissions) or 400
 (invalid input, shown on the fields with everything typed kept) and change nothing. Views parse input,
 check permissions and call services and selectors.
 """
@@ -32,6 +33,7 @@ from workflows.selectors import (
 from workflows.services import (
     ActionSpec,
     WorkflowInvalid,
+    sets_status,
     workflow_create,
     workflow_disable,
     workflow_enable,
@@ -45,6 +47,11 @@ CHANGE_PERMISSION = "workflows.change_workflow"
 PER_PAGE = 50
 SECTION = "automation"
 NO_CHANGE = "You need permission to edit workflows."
+# Shown where a person without Marketing contact access (R30) meets a workflow that sets marketing status.
+STATUS_LOCKED = (
+    "This workflow sets marketing contact status: changing its triggers, re-enrollment or actions, or switching it "
+    "on, needs the Marketing contact access permission. You can still rename it, describe it or switch it off."
+)
 
 
 def _workflow_or_404(pk: int) -> Workflow:
@@ -81,15 +88,21 @@ def index(request):
 class Editor:
     """The three parts of the editor form, bound or not, and the errors that belong to no single input."""
 
-    def __init__(self, *, definition, filters, actions, choices, locked_actions=None):
+    def __init__(self, *, definition, filters, actions, choices, locked_actions=None, status_locked=False):
         self.definition, self.filters, self.actions, self.choices = definition, filters, actions, choices
-        self.locked_actions = locked_actions  # the stored actions, shown read-only while the workflow is on
+        # The stored actions, shown read-only while the workflow is on, or while status_locked.
+        self.locked_actions = locked_actions
+        # R30: the workflow sets marketing status and this person may not: its triggers, re-enrollment and
+        # actions are shown disabled and saved as they are stored; only the name and description are read.
+        self.status_locked = status_locked
         self.trigger_errors: list[str] = []
         self.action_errors: list[str] = []
         self.refusal = ""
 
     def is_valid(self) -> bool:
-        valid = [self.definition.is_valid(), self.filters.is_valid()]
+        valid = [self.definition.is_valid()]
+        if not self.status_locked:
+            valid.append(self.filters.is_valid())
         if self.locked_actions is None:
             valid.append(self.actions.is_valid())
         return all(valid)
@@ -99,25 +112,44 @@ def _stored_actions(workflow: Workflow) -> list:
     return list(workflow.actions.order_by("position"))
 
 
+def _status_locked(request, workflow: Workflow | None, stored: list) -> bool:
+    """R30: does this workflow set marketing status while this person may not change statuses?"""
+    return workflow is not None and sets_status(stored) and not Actor.for_user(request.user).may_change_status()
+
+
 def _editor(request, workflow: Workflow | None, *, data=None, filter_initial=None, action_initial=None) -> Editor:
     """The editor of `workflow` (None: a new one), bound to `data` or showing the given or stored rows."""
     choices = editor_choices()
     offer = non_marketing_offered()
     is_on = workflow is not None and workflow.is_enabled
-    stored = _stored_actions(workflow) if workflow is not None and (is_on or data is None) else []
-    locked = stored if is_on else None
-    if filter_initial is None and data is None:
+    stored = _stored_actions(workflow) if workflow is not None else []
+    status_locked = _status_locked(request, workflow, stored)
+    locked = stored if is_on or status_locked else None
+    if status_locked or (filter_initial is None and data is None):
         filter_initial = editor.filter_rows_initial(workflow.triggers if workflow else None)
     if action_initial is None and data is None:
         action_initial = editor.action_rows_initial(stored)
+    filters = editor.filter_rows(
+        None if status_locked else data, initial=filter_initial, list_choices=choices.lists, form_choices=choices.forms
+    )
+    definition = editor.DefinitionForm.for_workflow(workflow, data)
+    if status_locked:
+        editor.disable_rows(filters)
+        definition.fields["allow_reenrollment"].disabled = True  # saved as stored
+    may_set_status = Actor.for_user(request.user).may_change_status()
     return Editor(
-        definition=editor.DefinitionForm.for_workflow(workflow, data),
-        filters=editor.filter_rows(
-            data, initial=filter_initial, list_choices=choices.lists, form_choices=choices.forms
+        definition=definition,
+        filters=filters,
+        actions=editor.action_rows(
+            data,
+            initial=action_initial,
+            list_choices=choices.lists,
+            offer_non_marketing=offer,
+            offer_status=may_set_status,
         ),
-        actions=editor.action_rows(data, initial=action_initial, list_choices=choices.lists, offer_non_marketing=offer),
         choices=choices,
         locked_actions=locked,
+        status_locked=status_locked,
     )
 
 
@@ -160,7 +192,10 @@ def _save(request, workflow: Workflow | None) -> tuple[Workflow | None, Editor, 
     form = _editor(request, workflow, data=request.POST)
     if not form.is_valid():
         return None, form, 400
-    triggers = editor.triggers_from_rows(form.filters)
+    if form.status_locked:
+        triggers = editor.Triggers(groups=workflow.triggers, origins=[])
+    else:
+        triggers = editor.triggers_from_rows(form.filters)
     if form.locked_actions is not None:
         specs = [ActionSpec(kind=action.kind, params=action.params) for action in form.locked_actions]
         action_origins: list[int] = []
@@ -190,7 +225,8 @@ def _after_command(request, workflow: Workflow | None) -> Editor:
     filters, actions = editor.posted_rows(posted.filters), editor.posted_rows(posted.actions)
     if command is not None:
         name, argument = command
-        filters = editor.filters_command(filters, name, argument)
+        if not posted.status_locked:
+            filters = editor.filters_command(filters, name, argument)
         if posted.locked_actions is None:
             actions = editor.actions_command(actions, name, argument)
     form = _editor(request, workflow, filter_initial=filters, action_initial=actions)
@@ -214,7 +250,9 @@ def _render_editor(request, workflow: Workflow | None, form: Editor, *, status: 
         "locked_summaries": [summary(action.kind, action.params, list_names) for action in locked],
         "counts": workflow_counts(workflow=workflow) if workflow else None,
         "may_change": workflow is None or request.user.has_perm(CHANGE_PERMISSION),
+        "may_retarget": (workflow is None or request.user.has_perm(CHANGE_PERMISSION)) and not form.status_locked,
         "may_change_status": Actor.for_user(request.user).may_change_status(),
+        "status_locked_message": STATUS_LOCKED,
         "offer_non_marketing": non_marketing_offered(),
         "property_options": editor.PROPERTY_OPTIONS,
     }
@@ -264,6 +302,8 @@ def _render_switch_on(request, workflow: Workflow, *, errors=(), enroll_existing
         "matching": workflow_matching_count(workflow=workflow),
         "enroll_existing": enroll_existing,
         "errors": list(errors),
+        "status_locked": _status_locked(request, workflow, _stored_actions(workflow)),
+        "status_locked_message": STATUS_LOCKED,
     }
     return render(request, "workflows/switch_on.html", context, status=status)
 
