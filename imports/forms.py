@@ -5,6 +5,7 @@ from django import forms
 
 from imports.models import Import
 from imports.reader import MAX_LINE_BYTES
+from imports.services import MAX_COLUMNS
 
 
 class UploadForm(forms.Form):
@@ -16,8 +17,8 @@ class UploadForm(forms.Form):
     )
     contacts_file = forms.FileField(
         label="File of contacts",
-        help_text=f"CSV (UTF-8, with or without BOM) or XLSX; the first row names the columns; rows up to "
-        f"{MAX_LINE_BYTES // 1024} KiB.",
+        help_text=f"CSV (UTF-8, with or without BOM) or XLSX; the first row names the columns (at most "
+        f"{MAX_COLUMNS:,} in an import); rows up to {MAX_LINE_BYTES // 1024} KiB.",
     )
     companies_file = forms.FileField(label="File of companies", required=False, help_text="Only for two files.")
 

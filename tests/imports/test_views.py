@@ -1,11 +1,16 @@
 """The import pages: permissions, upload, mapping with R4's checkbox (R30: disabled and refused without access),
 B4's confirm step, the progress page and its status, and the query counts of the list."""
 
+import re
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 
 from contacts.models import Contact
 from imports.models import Import
+from imports.services import MAX_COLUMNS
 from tests.factories import UserFactory, contacts_make
 from tests.imports.conftest import csv_bytes, upload
 
@@ -247,4 +252,87 @@ def test_r4_a_header_holding_a_nul_character_is_refused_under_the_file_field(cli
         "a NUL character (a zero byte, shown as \\x00), which cannot be imported.</span>"
     ) in response.content.decode()
     assert not Import.objects.exists()
+    assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
+
+
+# --- Columns: at most MAX_COLUMNS, and a file at the maximum can be mapped ---------------------------------
+
+
+def _wide(columns: int, *, first: list[str]) -> bytes:
+    """A file of `columns` columns, `first` named as given (Email, Company Domain Name), and one row."""
+    header = first + [f"c{index}" for index in range(len(first), columns)]  # short: 10,000 of them fit in a row
+    cells = {"Email": "ada@example.com", "Company Domain Name": "acme.example"}
+    return csv_bytes([header, [cells.get(name, "") for name in header]])
+
+
+def _fields_the_page_posts(page: str) -> dict[str, str]:
+    """What a browser submits from the map form: the CSRF token and each column's select at its chosen option."""
+    fields = {"csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)}
+    for name, options in re.findall(r'<select name="(map-\d+-\d+)"[^>]*>(.*?)</select>', page, re.S):
+        fields[name] = re.search(r'<option value="([^"]*)" selected>', options).group(1)
+    return fields
+
+
+@pytest.mark.parametrize(
+    ("kind", "contacts_columns", "companies_columns"),
+    [("single", MAX_COLUMNS, 0), ("multi_file", MAX_COLUMNS - 10, 10)],
+    ids=["one-file", "two-files"],
+)
+def test_r4_an_import_of_the_most_columns_can_be_mapped_and_started(
+    subscription, importer, settings, kind, contacts_columns, companies_columns
+):
+    """The map form posts one field per column; at the maximum, with every other field it has, Django takes it."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(importer)
+    data = {"kind": kind, "contacts_file": upload(_wide(contacts_columns, first=["Email", "Company Domain Name"]))}
+    if companies_columns:
+        data["companies_file"] = upload(_wide(companies_columns, first=["Company Domain Name"]), "firms.csv")
+    page = client.get("/contacts-imports/new/").content.decode()
+    data["csrfmiddlewaretoken"] = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    url = client.post("/contacts-imports/new/", data)["Location"]
+    fields = _fields_the_page_posts(client.get(url).content.decode())
+    assert len(fields) == 1 + MAX_COLUMNS  # the token and one select per column of both files
+    if kind == "single":
+        fields.update(marketing="1", confirm_tier_upgrade="1")  # the most the form ever posts
+    assert len(fields) <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+    response = client.post(url, urlencode(fields), content_type="application/x-www-form-urlencoded")
+
+    imp = Import.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/contacts-imports/{imp.pk}/")
+    assert [len(file.mapping) for file in imp.files.all()] == [
+        count for count in (companies_columns, contacts_columns) if count
+    ]
+    assert (imp.state, imp.marketing) == (Import.State.QUEUED, kind == "single")
+
+
+@pytest.mark.parametrize(
+    ("kind", "contacts_columns", "companies_columns", "message"),
+    [
+        ("single", 10_000, 0, "people.csv has 10,000 columns; an import takes at most 990."),
+        ("single", MAX_COLUMNS + 1, 0, "people.csv has 991 columns; an import takes at most 990."),
+        (
+            "multi_file",
+            MAX_COLUMNS - 10,
+            11,
+            "firms.csv and people.csv have 991 columns together; an import takes at most 990.",
+        ),
+    ],
+    ids=["ten-thousand", "one-too-many", "two-files-together"],
+)
+def test_r4_an_import_of_too_many_columns_is_refused_at_upload_under_the_file_field(
+    client, subscription, importer, settings, db_state, kind, contacts_columns, companies_columns, message
+):
+    """It used to be taken, then its mapping answered a bare 400 (Django's DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+    client.force_login(importer)
+    before = db_state()
+    data = {"kind": kind, "contacts_file": upload(_wide(contacts_columns, first=["Email"]), "people.csv")}
+    if companies_columns:
+        data["companies_file"] = upload(_wide(companies_columns, first=["Company Domain Name"]), "firms.csv")
+
+    response = client.post("/contacts-imports/new/", data)
+
+    assert response.status_code == 400
+    assert f'<span class="errors" data-error-for="contacts_file">{message}</span>' in response.content.decode()
+    assert (Import.objects.exists(), db_state()) == (False, before)
     assert not any(path.is_file() for path in settings.MEDIA_ROOT.rglob("*"))
