@@ -11,6 +11,8 @@ import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -67,6 +69,18 @@ def validation_error(message: str, errors: list[dict[str, Any]] | None = None, *
     return ApiError(status=400, category=VALIDATION_ERROR, message=message, errors=errors, **kwargs)
 
 
+def too_large_error() -> ApiError:
+    """413, as HubSpot answers a body above its limit; here the limit is `DATA_UPLOAD_MAX_MEMORY_SIZE`."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return ApiError(
+        status=413,
+        category=VALIDATION_ERROR,
+        sub_category="REQUEST_BODY_TOO_LARGE",
+        message=f"Request Entity Too Large: the body must be at most {limit:,} bytes.",
+        context={"maxBytes": [str(limit)]},
+    )
+
+
 def not_found(message: str = "Object not found.", **kwargs) -> ApiError:
     return ApiError(status=404, category="OBJECT_NOT_FOUND", message=message, **kwargs)
 
@@ -121,6 +135,8 @@ def tier_guard_error(exc: TierGuardRefused) -> ApiError:
 def _from_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, RequestDataTooBig):
+        return too_large_error()
     if isinstance(exc, ContactInvalid):
         return contact_invalid_error(exc)
     if isinstance(exc, ContactConflict):

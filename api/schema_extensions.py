@@ -78,3 +78,21 @@ class HubSpotOperationNames(OpenApiViewExtension):
         }
         # extend_schema_view annotates copies of the handlers, keeping the view's own @extend_schema as base
         return extend_schema_view(**annotations)(named)
+
+
+def declare_body_errors(result, generator, request, public):
+    """A POSTPROCESSING_HOOK: every operation that takes a body can answer 413 (larger than
+    `DATA_UPLOAD_MAX_MEMORY_SIZE`) and 415 (not sent as JSON), in the error shape its 400 has."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            if "requestBody" not in operation or "400" not in responses:
+                continue
+            content = responses["400"].get("content", {})
+            responses.setdefault(
+                "413", {"description": "Request body too large (VALIDATION_ERROR)", "content": content}
+            )
+            responses.setdefault(
+                "415", {"description": "Body not sent as JSON (UNSUPPORTED_MEDIA_TYPE)", "content": content}
+            )
+    return result

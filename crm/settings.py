@@ -241,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_extensions.declare_body_errors",
+    ],
 }
 # Per integration: requests in any rolling 10 seconds, and per day (HubSpot's headers report both).
 CRM_API_RATE_LIMIT_10S = env_int("CRM_API_RATE_LIMIT_10S", 190)

@@ -607,7 +607,7 @@ def test_schema_declares_what_the_endpoints_return():
 
     for url in (SET_MARKETING, SET_NON_MARKETING):
         operation = paths[url]["post"]
-        assert set(operation["responses"]) == {"200", "207", "400", "401", "403", "429"}
+        assert set(operation["responses"]) == {"200", "207", "400", "401", "403", "413", "415", "429"}
         request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert request == "#/components/schemas/MarketingSwitchInput"
     assert set(paths[USAGE]["get"]["responses"]) == {"200", "400", "401", "403", "429"}
