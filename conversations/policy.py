@@ -3,9 +3,10 @@
 The bot asks for an email until a visitor's message contains a valid one; then it thanks the visitor
 once and leaves the rest of the conversation to agents. Its answers depend only on the chatflow's texts
 and on whether this conversation already has an email, never on whether a contact with that email
-exists, so the widget reveals nothing about the CRM's contacts.
+exists, so the widget reveals nothing about the CRM's contacts. Also what is stored of a visitor's token.
 """
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -70,3 +71,8 @@ def bot_turn(*, text: str, awaiting_email: bool, email_prompt: str, thanks_messa
     if email is None:
         return BotTurn(email=None, reply=email_prompt)
     return BotTurn(email=email, reply=thanks_message)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a visitor's conversation token: its SHA-256 (the token is shown once, never kept)."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()

@@ -7,7 +7,9 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from conversations.models import Chatflow, Conversation, Message
-from conversations.services import token_hash
+from conversations.policy import token_hash
+from marketing_status.policy import CreationTool
+from marketing_status.selectors import creation_tool_setting_get
 
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -59,3 +61,11 @@ def chatflows_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
     ids = [int(source_id) for source_id in source_ids if source_id.isdigit()]
     rows = Chatflow.objects.filter(pk__in=ids).values_list("pk", "name")
     return {str(pk): (name, reverse("conversations:edit", args=[pk])) for pk, name in rows}
+
+
+def chatflow_switch_on_needs_access(*, chatflow: Chatflow) -> bool:
+    """R7, R30: would switching this chatflow on make it start creating marketing contacts (it is off and its
+    "Set created contacts as marketing contacts" setting is on)? Then it needs Marketing contact access."""
+    if chatflow.is_enabled:
+        return False
+    return creation_tool_setting_get(tool=CreationTool.CHATFLOW, source_id=chatflow.source_id)

@@ -8,7 +8,6 @@ its status, since chatflows do not upgrade (unlike forms, R5/R6). The message, t
 row and the link commit together, under a lock on the conversation row that also orders its messages.
 """
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,9 +19,11 @@ from django.utils import timezone
 from capture.services import contact_capture
 from contacts.services import ContactInvalid
 from conversations.models import Chatflow, Conversation, Message, Sender
-from conversations.policy import bot_turn, message_clean
+from conversations.policy import bot_turn, message_clean, token_hash
+from conversations.selectors import chatflow_switch_on_needs_access
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import CreationTool
+from marketing_status.services import creation_tool_setting_start_off
 
 TOKEN_BYTES = 32  # 43 URL-safe characters
 # A conversation stops taking messages here: the rate limit bounds the pace, this bounds the size.
@@ -41,10 +42,6 @@ class ChatflowInvalid(ValueError):
 
 class ConversationFull(Exception):
     """The conversation has `MAX_MESSAGES_PER_CONVERSATION` messages and takes no more."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def _chatflow_fields(fields: dict[str, object]) -> dict[str, object]:
@@ -73,14 +70,25 @@ def chatflow_create(
     is_enabled: bool = True,
     actor: Actor,
 ) -> Chatflow:
-    """A new chatflow with a fresh public id. Its marketing setting starts at R7's default (off)."""
+    """A new chatflow with a fresh public id. Its marketing setting starts at R7's default (off); it cannot be
+    created on (R30: switching it on is `creation_tool_setting_set`'s, which needs Marketing contact access),
+    and should the default ever be on, it is stored off for a creator without that access."""
     actor.ensure_permission("conversations.add_chatflow", "You need the conversations.add_chatflow permission.")
     texts = {"name": name, "welcome_message": welcome_message, "email_prompt": email_prompt}
     fields = _chatflow_fields({**texts, "thanks_message": thanks_message})
     now = timezone.now()
-    return Chatflow.objects.create(
-        **fields, public_id=uuid.uuid4(), is_enabled=is_enabled, created_at=now, created_by=actor.user, updated_at=now
-    )
+    with transaction.atomic():
+        chatflow = Chatflow.objects.create(
+            **fields,
+            public_id=uuid.uuid4(),
+            is_enabled=is_enabled,
+            created_at=now,
+            created_by=actor.user,
+            updated_at=now,
+        )
+        if not actor.may_change_status():
+            creation_tool_setting_start_off(tool=CreationTool.CHATFLOW, source_id=chatflow.source_id, actor=actor)
+    return chatflow
 
 
 def chatflow_update(
@@ -93,7 +101,11 @@ def chatflow_update(
     thanks_message: str | None = None,
     is_enabled: bool | None = None,
 ) -> Chatflow:
-    """Change the given fields (None: keep). Switched off, the widget answers like a missing chatflow."""
+    """Change the given fields (None: keep). Switched off, the widget answers like a missing chatflow.
+
+    R30: switching on a chatflow whose marketing setting is on needs Marketing contact access
+    (`MarketingStatusPermissionDenied`, nothing changed); switching it off, or any other edit, does not.
+    """
     actor.ensure_permission("conversations.change_chatflow", "You need the conversations.change_chatflow permission.")
     given = {
         "name": name,
@@ -103,7 +115,11 @@ def chatflow_update(
         "is_enabled": is_enabled,
     }
     fields = _chatflow_fields({key: value for key, value in given.items() if value is not None})
-    Chatflow.objects.filter(pk=chatflow.pk).update(**fields, updated_at=timezone.now())
+    with transaction.atomic():
+        locked = Chatflow.objects.select_for_update().get(pk=chatflow.pk)
+        if is_enabled and chatflow_switch_on_needs_access(chatflow=locked):
+            actor.ensure_may_change_status()
+        Chatflow.objects.filter(pk=chatflow.pk).update(**fields, updated_at=timezone.now())
     chatflow.refresh_from_db()
     return chatflow
 

@@ -3,8 +3,8 @@ chatflow's transcripts, where agents reply.
 
 Chatflows need `conversations.view_chatflow` to be seen, `add_chatflow` to be created and `change_chatflow`
 to be edited or to have their marketing setting switched (which also needs Marketing contact access, R30,
-checked by the service). Transcripts need `conversations.view_conversation`; replying needs
-`change_conversation`. Refusals are 403 and change nothing.
+checked by the service), and so does switching on a chatflow whose setting is on. Transcripts need
+`conversations.view_conversation`; replying needs `change_conversation`. Refusals are 403 and change nothing.
 """
 
 from django.contrib import messages
@@ -19,9 +19,9 @@ from capture.views import setting_context, setting_switch
 from conversations.forms import ChatflowForm, ReplyForm
 from conversations.models import Chatflow, Conversation
 from conversations.policy import MessageInvalid
-from conversations.selectors import chatflows_list, conversations_of, transcript
+from conversations.selectors import chatflow_switch_on_needs_access, chatflows_list, conversations_of, transcript
 from conversations.services import ChatflowInvalid, ConversationFull, agent_reply, chatflow_create, chatflow_update
-from marketing_status.actors import Actor
+from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CreationTool
 
 VIEW_PERMISSION = "conversations.view_chatflow"
@@ -31,6 +31,10 @@ VIEW_CONVERSATIONS = "conversations.view_conversation"
 REPLY_PERMISSION = "conversations.change_conversation"
 PER_PAGE = 50
 SETTING_LABEL = "Set created contacts as marketing contacts"
+# R30: shown by "On" where switching the chatflow on would start it creating marketing contacts.
+SWITCH_ON_LOCKED = (
+    "This chatflow creates marketing contacts: switching it on needs the Marketing contact access permission."
+)
 NEW_CHATFLOW = {
     "welcome_message": "Hi! How can we help you today?",
     "email_prompt": "What is your email address, so that we can get back to you?",
@@ -101,6 +105,15 @@ def _initial(chatflow: Chatflow) -> dict:
     return {name: getattr(chatflow, name) for name in ChatflowForm.base_fields}
 
 
+def _chatflow_form(request, chatflow: Chatflow) -> ChatflowForm:
+    """The chatflow's settings; "On" disabled (and kept as stored) where switching on needs access (R30)."""
+    form = ChatflowForm(request.POST or None, initial=_initial(chatflow))
+    if chatflow_switch_on_needs_access(chatflow=chatflow) and not Actor.for_user(request.user).may_change_status():
+        form.fields["is_enabled"].disabled = True
+        form.fields["is_enabled"].help_text = SWITCH_ON_LOCKED
+    return form
+
+
 @requires(VIEW_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
@@ -109,12 +122,15 @@ def edit(request, pk: int):
     if request.method == "POST" and not request.user.has_perm(CHANGE_PERMISSION):
         context = {"title": "Not allowed", "section": "conversations", "message": "You may not change chatflows."}
         return render(request, "capture/refused.html", context, status=403)
-    form = ChatflowForm(request.POST or None, initial=_initial(chatflow))
+    form = _chatflow_form(request, chatflow)
     if request.method == "POST" and form.is_valid():
         try:
             chatflow_update(chatflow=chatflow, actor=Actor.for_user(request.user), **form.cleaned_data)
         except ChatflowInvalid as invalid:
             _form_errors(form, invalid)
+        except MarketingStatusPermissionDenied as refusal:  # R30: its setting was switched on meanwhile
+            context = {"title": "Not allowed", "section": "conversations", "message": str(refusal)}
+            return render(request, "capture/refused.html", context, status=403)
         else:
             messages.success(request, "Chatflow saved.")
             return redirect("conversations:edit", pk=chatflow.pk)

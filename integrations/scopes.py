@@ -9,7 +9,7 @@ MARKETING_WRITE = MARKETING_WRITE_SCOPE
 SCOPE_CHOICES = [
     (CONTACTS_READ, "Read contacts"),
     (CONTACTS_WRITE, "Create, update and delete contacts"),
-    (MARKETING_WRITE, "Change marketing contact status (R30)"),
+    (MARKETING_WRITE, "Change marketing contact status"),
 ]
 ALL_SCOPES = frozenset(scope for scope, _ in SCOPE_CHOICES)
 DEFAULT_SCOPES = (CONTACTS_READ, CONTACTS_WRITE)
