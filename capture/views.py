@@ -4,7 +4,9 @@
 "create contacts as marketing" setting (R5–R7) one look and one write path: the template
 `capture/_marketing_setting.html` shows the state, the switch and the history of changes (who, when,
 old, new); the POST goes through `creation_tool_setting_set`, which checks Marketing contact access
-(R30). A refusal is 403 and changes nothing.
+(R30). A refusal is 403 and changes nothing. The settings page also lists every tool that sets
+marketing status now (`capture.selectors.status_setting_tools`), so that admins can switch off those
+whose configurer lost the access: the tools keep working until then (see the README).
 """
 
 from django.contrib import messages
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from capture.forms import SwitchForm
-from capture.selectors import setting_changes, setting_history
+from capture.selectors import setting_changes, setting_history, status_setting_tools
 from capture.sources import source_names
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool
@@ -68,12 +70,14 @@ def setting_switch(*, request: HttpRequest, tool: CreationTool, source_id: str, 
 
 @login_required
 def settings_page(request):
-    """R6's account-wide setting, and every change of any tool's setting (forms, chatflows, integrations)."""
+    """R6's account-wide setting, every tool that sets marketing status now (with a warning where whoever
+    switched it on may no longer), and every change of any tool's setting (forms, chatflows, integrations)."""
     changes = list(setting_changes())
     names = source_names((change.tool, change.source_id) for change in changes)
     context = {
         "title": "Lead capture",
         "section": "settings",
+        "status_tools": status_setting_tools(),
         "changes": [
             (TOOL_LABELS.get(change.tool, change.tool), names.get((change.tool, change.source_id)), change)
             for change in changes

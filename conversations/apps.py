@@ -6,8 +6,9 @@ class ConversationsConfig(AppConfig):
     verbose_name = "Conversations"
 
     def ready(self):
-        from capture.sources import register
-        from conversations.selectors import chatflows_by_source_id
+        from capture.sources import register, register_status_tools
+        from conversations.selectors import chatflows_by_source_id, chatflows_setting_status
         from marketing_status.policy import CreationTool
 
         register(CreationTool.CHATFLOW, chatflows_by_source_id)
+        register_status_tools(chatflows_setting_status)

@@ -6,8 +6,11 @@ import uuid
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 
+from capture.selectors import settings_switched_on
+from capture.sources import CHATFLOW, CREATED, SWITCHED_ON, StatusTool
 from conversations.models import Chatflow, Conversation, Message
 from conversations.policy import token_hash
+from marketing_status.models import CreationToolSetting
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import creation_tool_setting_get
 
@@ -69,3 +72,29 @@ def chatflow_switch_on_needs_access(*, chatflow: Chatflow) -> bool:
     if chatflow.is_enabled:
         return False
     return creation_tool_setting_get(tool=CreationTool.CHATFLOW, source_id=chatflow.source_id)
+
+
+def chatflows_setting_status() -> list[StatusTool]:
+    """R7 for Settings > Lead capture: the chatflows whose setting is on (R7's default is off, so each was
+    switched on by someone), with who last switched it on; one switched off itself says so."""
+    on = CreationToolSetting.objects.filter(tool=CreationTool.CHATFLOW, marketing_on_create=True)
+    ids = [int(source_id) for source_id in on.values_list("source_id", flat=True) if source_id.isdigit()]
+    chatflows = list(Chatflow.objects.filter(pk__in=ids).select_related("created_by").order_by("name", "pk"))
+    switched = settings_switched_on(tool=CreationTool.CHATFLOW, source_ids=[c.source_id for c in chatflows])
+    return [_chatflow_status(chatflow, switched.get(chatflow.source_id)) for chatflow in chatflows]
+
+
+def _chatflow_status(chatflow: Chatflow, change) -> StatusTool:
+    url = reverse("conversations:edit", args=[chatflow.pk])
+    return StatusTool(
+        key=f"chatflow:{chatflow.pk}",
+        kind=CHATFLOW,
+        name=chatflow.name,
+        url=url,
+        switch_url=url + "#marketing-setting",
+        effect="New contacts from its chats are marketing.",
+        person=change.changed_by if change else chatflow.created_by,
+        person_did=SWITCHED_ON if change else CREATED,
+        at=change.changed_at if change else chatflow.created_at,
+        note="" if chatflow.is_enabled else "The chatflow itself is off: this applies again once it is on.",
+    )

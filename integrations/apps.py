@@ -7,8 +7,9 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
-        from capture.sources import register
-        from integrations.selectors import integrations_by_source_id
+        from capture.sources import register, register_status_tools
+        from integrations.selectors import integrations_by_source_id, integrations_setting_status
         from marketing_status.policy import CreationTool
 
         register(CreationTool.INTEGRATION, integrations_by_source_id)
+        register_status_tools(integrations_setting_status)

@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from capture.public import HONEYPOT_FIELD
+from capture.selectors import settings_switched_on
+from capture.sources import CREATED, FORM, SWITCHED_ON, StatusTool
 from leadforms.models import ExternalForm, Form, FormField, FormSubmission
 from leadforms.properties import FORM_PROPERTIES
 from marketing_status.models import CreationToolSetting
@@ -127,3 +129,35 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+FORM_EFFECT = "New contacts from it are marketing, and existing non-marketing contacts who submit it become marketing."
+
+
+def forms_setting_status() -> list[StatusTool]:
+    """R5 for Settings > Lead capture: the forms that set contacts as marketing now, those switched on and
+    those on by default (no stored setting), each with who last switched it on, else who built it."""
+    stored = CreationToolSetting.objects.filter(tool=CreationTool.HUBSPOT_FORM).values_list(
+        "source_id", "marketing_on_create"
+    )
+    default = CONFIGURABLE_TOOL_DEFAULTS[CreationTool.HUBSPOT_FORM]
+    differing = [uuid.UUID(source_id) for source_id, on in stored if on != default and _is_uuid(source_id)]
+    forms = Form.objects.exclude(guid__in=differing) if default else Form.objects.filter(guid__in=differing)
+    forms = list(forms.select_related("created_by").order_by("name", "pk"))
+    switched = settings_switched_on(tool=CreationTool.HUBSPOT_FORM, source_ids=[form.source_id for form in forms])
+    return [_form_status(form, switched.get(form.source_id)) for form in forms]
+
+
+def _form_status(form: Form, change) -> StatusTool:
+    url = reverse("leadforms:edit", args=[form.guid])
+    return StatusTool(
+        key=f"form:{form.guid}",
+        kind=FORM,
+        name=form.name,
+        url=url,
+        switch_url=url + "#marketing-setting",
+        effect=FORM_EFFECT,
+        person=change.changed_by if change else form.created_by,
+        person_did=SWITCHED_ON if change else CREATED,
+        at=change.changed_at if change else form.created_at,
+    )

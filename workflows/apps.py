@@ -6,3 +6,9 @@ class WorkflowsConfig(AppConfig):
 
     name = "workflows"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from capture.sources import register_status_tools
+        from workflows.selectors import workflows_setting_status
+
+        register_status_tools(workflows_setting_status)

@@ -4,12 +4,22 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.urls import reverse
 
 from billing.selectors import subscription_get
+from capture.sources import SWITCHED_ON, WORKFLOW, StatusTool
 from contacts.models import ContactList
 from leadforms.models import ExternalForm, Form
 from workflows import policy
-from workflows.models import Enrollment, EnrollmentState, EnrollmentStep, Workflow, WorkflowChange
+from workflows.models import (
+    ActionKind,
+    Enrollment,
+    EnrollmentState,
+    EnrollmentStep,
+    Workflow,
+    WorkflowAction,
+    WorkflowChange,
+)
 from workflows.triggers import matching_contacts
 
 
@@ -120,3 +130,41 @@ def editor_choices() -> EditorChoices:
         for external in ExternalForm.objects.order_by("page_url", "pk")
     ]
     return EditorChoices(lists=lists, forms=forms)
+
+
+def workflows_setting_status() -> list[StatusTool]:
+    """R18 for Settings > Lead capture: the workflows that are on and have a *Set marketing contact status*
+    action, with who switched each on. Two queries."""
+    status_actions = WorkflowAction.objects.filter(kind=ActionKind.SET_MARKETING_STATUS).order_by("position")
+    workflows = (
+        Workflow.objects.filter(is_enabled=True, actions__kind=ActionKind.SET_MARKETING_STATUS)
+        .distinct()
+        .select_related("enabled_by")
+        .prefetch_related(Prefetch("actions", queryset=status_actions, to_attr="status_actions"))
+        .order_by("name", "pk")
+    )
+    return [_workflow_status(workflow) for workflow in workflows]
+
+
+def _status_effect(actions: list[WorkflowAction]) -> str:
+    targets = {bool(action.params.get("marketing", True)) for action in actions}
+    if targets == {True}:
+        return "Sets the contacts it enrolls as marketing."
+    if targets == {False}:
+        return "Sets the contacts it enrolls as non-marketing (from the next update date)."
+    return "Sets the contacts it enrolls as marketing and as non-marketing."
+
+
+def _workflow_status(workflow: Workflow) -> StatusTool:
+    url = reverse("workflows:edit", args=[workflow.pk])
+    return StatusTool(
+        key=f"workflow:{workflow.pk}",
+        kind=WORKFLOW,
+        name=workflow.name,
+        url=url,
+        switch_url=url + "#workflow-actions",
+        effect=_status_effect(workflow.status_actions),
+        person=workflow.enabled_by,
+        person_did=SWITCHED_ON,
+        at=workflow.enabled_at,
+    )
