@@ -5,6 +5,7 @@ the app runs on SQLite, and with no `CELERY_BROKER_URL` on Celery's filesystem t
 `make run` needs no server; set both to run on PostgreSQL and Redis. See `.env.example`.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "conversations",
     "imports",
     "engagements",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes requires: turns a throttled sign-in into the "try again later" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
@@ -150,6 +154,24 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Sign-in throttling (OWASP ASVS 2.2.1, django-axes; accounts/sign_in.py) --------------------
+# Failures are counted per username OR per client address: either reaching the limit within the
+# cool-off pauses signing in for it until the cool-off has passed since its last counted failure.
+AUTHENTICATION_BACKENDS = [
+    "accounts.sign_in.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while paused are refused uncounted, so someone who keeps trying cannot extend the pause.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.sign_in.sign_in_address"  # the address CRM_TRUSTED_PROXIES gives
+AXES_LOCKOUT_CALLABLE = "accounts.sign_in.locked_out_response"
+AXES_DISABLE_ACCESS_LOG = True  # failed attempts are what is kept; successful sign-ins are not logged
+AXES_VERBOSE = False  # no banner on every start; log lines name only what is counted
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
