@@ -137,8 +137,9 @@ def test_seed_demo_dates_the_history_in_the_past(seeded):
 
 def test_seed_demo_users_log_in_and_only_the_marketer_has_marketing_access_R30(seeded, var_dir, client):
     passwords = _passwords(var_dir)
-    assert f"Admin login: admin / {passwords['admin']} at http://127.0.0.1:8000/admin/" in seeded
+    assert f"Admin login: admin / {passwords['admin']} at http://127.0.0.1:8000/\n" in seeded
     assert client.login(username="admin", password=passwords["admin"])
+    assert client.get("/")["Location"] == "/contacts/"  # the demo has its subscription: the app, not set-up
     assert client.get("/admin/").status_code == 200
     users = {user.username: user for user in get_user_model().objects.all()}
     assert users["admin"].is_superuser

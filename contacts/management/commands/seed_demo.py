@@ -59,7 +59,7 @@ from workflows.steps import workflows_run_inline
 
 CREDENTIALS_FILE = "demo-credentials.txt"
 ADMIN_USERNAME = "admin"
-LOGIN_URL = "http://127.0.0.1:8000/admin/"
+LOGIN_URL = "http://127.0.0.1:8000/"
 MIN_CONTACTS = 50
 
 S, L, MQL, SQL = "subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead"
@@ -620,9 +620,12 @@ class Demo:
         contacts_archive(contacts=self._sample(_active(), 0.003, 2), actor=Actor.for_user(self.users["sales"]))
 
     def sales_restores_one(self) -> None:
-        """R22: one archived contact is restored with the status it had."""
-        latest = Contact.objects.filter(archived_at__isnull=False).order_by("-archived_at", "-pk")[:1]
-        contacts_restore(contacts=list(latest.values_list("pk", flat=True)), actor=Actor.for_user(self.users["sales"]))
+        """R22: one archived contact is restored with the status it had: a non-marketing one by sales, who
+        may not put marketing contacts back on the bill (R30); a marketing one by the marketer."""
+        archived = Contact.objects.filter(archived_at__isnull=False).order_by("-archived_at", "-pk")
+        for user, marketing in (("sales", False), ("marketer", True)):
+            latest = list(archived.filter(marketable_status=marketing).values_list("pk", flat=True)[:1])
+            contacts_restore(contacts=latest, actor=Actor.for_user(self.users[user]))
 
     def visitors_use_the_tools(self) -> None:
         """Lately, through the tools' own front doors: form submissions (R5), a chat (R7), a booked meeting,
