@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,10 +75,13 @@ INSTALLED_APPS = [
     "imports",
     "engagements",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside every middleware that renders a page (axes' included), so each page's nonce is in its header.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -303,6 +307,26 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy, in every environment (the browser tests run the pages under it). Nothing
+# comes from another origin. Inline <script> and <style> blocks carry `nonce="{{ request.csp_nonce }}"`;
+# `style=` attributes are allowed (style-src-attr), inline event handlers are not (there are none).
+# The hash is the <style> the form embed script (static/leadforms/embed-v2.js) adds on the hosted form
+# page (tests/crm/test_csp.py keeps it in step). No page may be framed, like X_FRAME_OPTIONS says. The
+# API docs pages add what Swagger UI and ReDoc need (api/views/schema.py).
+CRM_CSP_EMBED_STYLE_HASH = "'sha256-KOt4MoMyRh66Z4ZfFXYxzcIuscGS0xKARsrcLQT1cxI='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE, CRM_CSP_EMBED_STYLE_HASH],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -53,3 +53,31 @@ def test_production_without_secret_key_fails_with_improperly_configured():
 
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY must be set in production" in result.stderr
+
+
+def test_production_responses_carry_the_content_security_policy():
+    env = _production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), DJANGO_ALLOWED_HOSTS="crm.example.com")
+    request = (
+        "from django.test import Client; "
+        "response = Client().get('/healthz', secure=True, HTTP_HOST='crm.example.com'); "
+        "print(response.status_code); print(response['Content-Security-Policy'])"
+    )
+
+    result = _manage("shell", "-c", request, env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    status, policy = result.stdout.strip().splitlines()[-2:]
+    assert status == "200"
+    assert sorted(policy.split("; ")) == sorted(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            f"style-src 'self' {settings.CRM_CSP_EMBED_STYLE_HASH}",
+            "style-src-attr 'unsafe-inline'",
+            "img-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )

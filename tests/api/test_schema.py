@@ -118,7 +118,10 @@ def test_swagger_ui_for_signed_in_user_is_served_from_the_sidecar(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
-    assert '"/api/schema/"' in page
+    assert '<script src="/api/docs/?script="></script>' in page  # its set-up script is a file (CSP)
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"/api/schema/"' in script.content.decode()
 
 
 @pytest.mark.django_db

@@ -47,13 +47,41 @@ def browser():
         browser.close()
 
 
+# Every page of the context reports what its Content-Security-Policy blocked, as a console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
-def page(browser, live_server):
+def csp_expected() -> list[str]:
+    """Texts of CSP violations a test expects (and wants): a test appends to it; the rest fail the test."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, csp_expected):
+    """A page in a fresh context; the test fails if any page of that context broke its CSP."""
     context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=live_server.url)
     context.set_default_timeout(20_000)
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    violations = []
+    context.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and ("CSP violation" in message.text or "Content Security Policy" in message.text)
+            and violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+        ),
+    )
     page = context.new_page()
     yield page
     context.close()
+    unexpected = [text for text in violations if not any(expected in text for expected in csp_expected)]
+    assert unexpected == [], "\n".join(unexpected)
 
 
 @pytest.fixture
