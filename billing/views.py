@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from billing.forms import SubscriptionForm, TierGuardForm
 from billing.models import BillingPeriod, Subscription
-from billing.policy import BillingCycle, HubTier
+from billing.policy import BillingCycle, HubTier, next_contract_renewal
 from billing.selectors import billing_periods_recent, subscription_get, tier_upgrades_recent, usage_get
 from billing.services import (
     SubscriptionExists,
@@ -62,7 +62,7 @@ def _initial(subscription: Subscription | None) -> dict:
             "hub_tier": HubTier.PROFESSIONAL.value,
             "billing_cycle": BillingCycle.MONTHLY.value,
             "contract_start": today,
-            "renewal_date": today.replace(year=today.year + 1, day=min(today.day, 28)),
+            "renewal_date": next_contract_renewal(renewal_date=today, after=today),
         }
     return {
         "hub_tier": subscription.hub_tier,
