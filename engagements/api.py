@@ -83,7 +83,7 @@ class ExtensionContactView(ApiView):
         if parsed.contact.marketing is not None:
             message = (
                 f"{MARKETING_STATUS} cannot be set here: contacts from the mobile app and the email extension "
-                "are non-marketing (R9)."
+                "are non-marketing."  # R9
             )
             raise validation_error(message, [{"message": message, "in": MARKETING_STATUS, "code": "READ_ONLY_VALUE"}])
         try:

@@ -291,7 +291,7 @@ def import_start(
             raise ImportInvalid(errors)
         if marketing:
             if not imp.offers_marketing:
-                raise ImportInvalid("Imports of several objects or files always create non-marketing contacts (R4).")
+                raise ImportInvalid("Imports of several objects or files always create non-marketing contacts.")
             actor.ensure_may_change_status()  # R30
             _ensure_tier_guard(imp, files, confirm_tier_upgrade)
         for file in files:
@@ -385,7 +385,7 @@ class _Runner:
             except MarketingStatusPermissionDenied:
                 raise ImportFailed(
                     "The user who started this import no longer has Marketing contact access, which setting all "
-                    "contacts as marketing contacts needs (R30)."
+                    "contacts as marketing contacts needs."
                 ) from None
         for file in self.files:
             if file.format == ImportFile.Format.XLSX and not (file.csv_name and _storage().exists(file.csv_name)):

@@ -42,11 +42,11 @@ class StepPlan:
 DELETED = StepPlan("SKIPPED", "Contact deleted")
 
 _SWITCH_DETAILS = {
-    (True, Effect.NOW): "Set as marketing (R10)",
-    (True, Effect.CANCEL_PENDING): "Stays marketing: the pending switch to non-marketing was cancelled (R12)",
-    (True, Effect.NOTHING): "Already marketing (R13)",
-    (False, Effect.AT_NEXT_UPDATE): "Set as non-marketing from the next update date (R11)",
-    (False, Effect.NOTHING): "Already non-marketing or pending (R13)",
+    (True, Effect.NOW): "Set as marketing",  # R10
+    (True, Effect.CANCEL_PENDING): "Stays marketing: the pending switch to non-marketing was cancelled",  # R12
+    (True, Effect.NOTHING): "Already marketing",  # R13
+    (False, Effect.AT_NEXT_UPDATE): "Set as non-marketing from the next update date",  # R11
+    (False, Effect.NOTHING): "Already non-marketing or pending",  # R13
 }
 
 
@@ -55,7 +55,7 @@ def plan_status_step(*, marketing: bool, current: Status | None) -> StepPlan:
     if current is None:
         return DELETED
     if current.is_marketing is None:
-        return StepPlan("FAILED", "Marketing contacts are not enabled for this account (R1)")
+        return StepPlan("FAILED", "Marketing contacts are not enabled for this account")  # R1
     effect = decide_switch(current=current, to_marketing=marketing).effect
     return StepPlan("DONE", _SWITCH_DETAILS[(marketing, effect)], writes=effect is not Effect.NOTHING)
 

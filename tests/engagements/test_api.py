@@ -148,7 +148,10 @@ def test_r9_r30_the_marketing_status_cannot_be_set_even_with_the_marketing_scope
     before = db_state()
     body = {"source": "MOBILE_APP", "properties": {"email": "m@example.com", "hs_marketable_status": "true"}}
     error = _error(_post(marketing, body), 400, "VALIDATION_ERROR")
-    assert "hs_marketable_status cannot be set here" in error["message"]
+    assert error["message"] == (
+        "hs_marketable_status cannot be set here: contacts from the mobile app and the email extension "
+        "are non-marketing."
+    )
     assert db_state() == before
 
 

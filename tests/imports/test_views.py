@@ -10,7 +10,8 @@ from django.test import Client
 
 from contacts.models import Contact
 from imports.models import Import
-from imports.services import MAX_COLUMNS
+from imports.services import MAX_COLUMNS, import_create, import_run
+from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory, contacts_make
 from tests.imports.conftest import csv_bytes, upload
 
@@ -138,6 +139,27 @@ def test_r4_start_with_the_checkbox_runs_the_job_and_shows_it_done(
         "errors": 0,
     }
     assert client.get(url)["Location"] == f"/contacts-imports/{imp.pk}/"  # mapping is over
+
+
+def test_r30_a_failed_import_shows_why_without_rule_ids(client, subscription, importer, importer_actor):
+    """The import page and its status read the failure's reason (R30) in words, naming no rule."""
+    files = {"contacts": upload(csv_bytes(ROWS))}
+    imp = import_create(files=files, kind="single", actor=importer_actor, marketing=True)
+    importer.user_permissions.remove(Permission.objects.get(codename="marketing_contact_access"))
+    import_run(import_id=imp.pk)
+    client.force_login(importer)
+
+    page = client.get(f"/contacts-imports/{imp.pk}/").content.decode()
+    status = client.get(f"/contacts-imports/{imp.pk}/status/").json()
+
+    reason = (
+        "The user who started this import no longer has Marketing contact access, which setting all contacts "
+        "as marketing contacts needs."
+    )
+    assert f'<p class="msg error" data-import-field="error" >{reason}</p>' in page
+    assert status["error"] == reason
+    assert rule_ids_shown(page) == []
+    assert Contact.objects.count() == 0
 
 
 def test_mapping_errors_are_shown_and_the_choices_kept(client, subscription, importer):

@@ -189,7 +189,7 @@ def _assert_each_contact_set_once(workflow_id: int, ids: list[int]) -> None:
     assert set(history.values_list("old_status", "new_status", "actor_type")) == {(False, True, "WORKFLOW")}
     steps = EnrollmentStep.objects.filter(workflow_id=workflow_id)
     assert steps.count() == CONTACTS
-    assert set(steps.values_list("position", "outcome", "detail")) == {(0, "DONE", "Set as marketing (R10)")}
+    assert set(steps.values_list("position", "outcome", "detail")) == {(0, "DONE", "Set as marketing")}
     assert not steps.values("enrollment_id").annotate(n=Count("pk")).filter(n__gt=1).exists()
     assert Enrollment.objects.filter(workflow_id=workflow_id, state="COMPLETED", number=1).count() == CONTACTS
 

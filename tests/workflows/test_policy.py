@@ -11,14 +11,14 @@ from workflows import policy
 @pytest.mark.parametrize(
     ("marketing", "current", "outcome", "detail", "writes"),
     [
-        (True, NON_MARKETING, "DONE", "Set as marketing (R10)", True),
-        (True, PENDING, "DONE", "Stays marketing: the pending switch to non-marketing was cancelled (R12)", True),
-        (True, MARKETING, "DONE", "Already marketing (R13)", False),
-        (False, MARKETING, "DONE", "Set as non-marketing from the next update date (R11)", True),
-        (False, PENDING, "DONE", "Already non-marketing or pending (R13)", False),
-        (False, NON_MARKETING, "DONE", "Already non-marketing or pending (R13)", False),
+        (True, NON_MARKETING, "DONE", "Set as marketing", True),
+        (True, PENDING, "DONE", "Stays marketing: the pending switch to non-marketing was cancelled", True),
+        (True, MARKETING, "DONE", "Already marketing", False),
+        (False, MARKETING, "DONE", "Set as non-marketing from the next update date", True),
+        (False, PENDING, "DONE", "Already non-marketing or pending", False),
+        (False, NON_MARKETING, "DONE", "Already non-marketing or pending", False),
         (True, None, "SKIPPED", "Contact deleted", False),
-        (True, UNSET, "FAILED", "Marketing contacts are not enabled for this account (R1)", False),
+        (True, UNSET, "FAILED", "Marketing contacts are not enabled for this account", False),
     ],
 )
 def test_status_step_plan(marketing, current, outcome, detail, writes):

@@ -68,7 +68,7 @@ def test_r10_r18_set_as_marketing_records_reason_workflow_and_the_workflow_id(
             str(workflow.pk),
         )
         assert (last["actor_type"], last["actor_id"], last["actor_user"]) == ("WORKFLOW", str(workflow.pk), None)
-    assert _steps(workflow) == [(c.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as marketing (R10)") for c in leads]
+    assert _steps(workflow) == [(c.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as marketing") for c in leads]
     assert set(_states(workflow).values()) == {"COMPLETED"}
 
 
@@ -79,13 +79,13 @@ def test_r13_r12_contacts_already_marketing_or_pending_get_their_own_detail(subs
     workflow = make_workflow(automator_actor, enable=True, existing=True)
     drain()
     assert _steps(workflow) == [
-        (marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already marketing (R13)"),
+        (marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already marketing"),
         (
             pending.pk,
             0,
             "SET_MARKETING_STATUS",
             "DONE",
-            "Stays marketing: the pending switch to non-marketing was cancelled (R12)",
+            "Stays marketing: the pending switch to non-marketing was cancelled",
         ),
     ]
     assert MarketingStatusChange.objects.filter(contact=marketing).count() == history  # R13: no history row
@@ -99,8 +99,8 @@ def test_r11_set_as_non_marketing_on_professional_defers_to_the_update_date(prof
     drain()
     assert _status(marketing) == (True, True, "WORKFLOW", str(workflow.pk))
     assert _steps(workflow) == [
-        (marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as non-marketing from the next update date (R11)"),
-        (non_marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already non-marketing or pending (R13)"),
+        (marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as non-marketing from the next update date"),
+        (non_marketing.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already non-marketing or pending"),
     ]
 
 
@@ -137,7 +137,7 @@ def test_r22_steps_of_deleted_contacts_are_skipped_and_their_enrollment_complete
     contacts_archive(contacts=[deleted.pk], actor=automator_actor)
     workflow_advance(workflow_id=workflow.pk)
     assert _steps(workflow) == [
-        (alive.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as marketing (R10)"),
+        (alive.pk, 0, "SET_MARKETING_STATUS", "DONE", "Set as marketing"),
         (deleted.pk, 0, "SET_MARKETING_STATUS", "SKIPPED", "Contact deleted"),
     ]
     assert _states(workflow) == {alive.pk: "ACTIVE", deleted.pk: "COMPLETED"}  # its delay is next
@@ -459,7 +459,7 @@ def test_steps_use_the_services_so_contacts_set_elsewhere_meanwhile_are_not_coun
     workflow_enroll_existing(workflow_id=workflow.pk)
     contacts_set_marketing(contacts=[contact.pk], actor=automator_actor)  # someone was faster
     drain()
-    assert _steps(workflow) == [(contact.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already marketing (R13)")]
+    assert _steps(workflow) == [(contact.pk, 0, "SET_MARKETING_STATUS", "DONE", "Already marketing")]
     assert _status(contact)[2] == "USER_SET"
 
 

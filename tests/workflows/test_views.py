@@ -17,6 +17,7 @@ from contacts.services import contact_list_add, contact_list_create
 from leadforms.services import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.services import marketing_contacts_enable
+from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory, contacts_make
 from workflows.models import ActionKind, Enrollment, EnrollmentState, EnrollmentStep, Workflow, WorkflowChange
 from workflows.services import ActionSpec, workflow_create, workflow_enable
@@ -644,10 +645,11 @@ def test_history_shows_steps_with_outcome_and_detail_and_the_change_log(client, 
     steps = list(response.context["steps"])
     assert {step.enrollment.contact_id for step in steps} == {lead.pk for lead in leads}
     assert {(step.position, step.kind, step.outcome, step.detail) for step in steps} == {
-        (0, "SET_MARKETING_STATUS", "DONE", "Set as marketing (R10)")
+        (0, "SET_MARKETING_STATUS", "DONE", "Set as marketing")
     }
     row = page.split(f'data-step="{steps[0].pk}"')[1].split("</tr>")[0]
-    assert "Set marketing contact status" in row and ">Done</span>" in row and "Set as marketing (R10)" in row
+    assert "Set marketing contact status" in row and ">Done</span>" in row and "Set as marketing" in row
+    assert rule_ids_shown(page) == []  # the step's detail names no rule (R10)
     assert [change.what for change in response.context["changes"]] == [
         "Switched on, enrolling 2 existing contacts",
         "Created",
