@@ -231,10 +231,61 @@ def test_r15_a_wrong_typed_number_is_refused_and_changes_nothing(client, mixed, 
 
 
 @pytest.mark.parametrize(
-    ("typed", "number"), [("1050", 1050), ("1,050", 1050), (" 12 ", 12), ("1.050", None), ("", None)]
+    ("typed", "number"),
+    [("1050", 1050), ("1,050", 1050), ("1314", 1314), ("1,314", 1314), (" 12 ", 12), ("1.050", None), ("", None)],
 )
 def test_typed_number_allows_thousands_separators_only(typed, number):
     assert typed_number(typed) == number
+
+
+@pytest.fixture
+def many(subscription, marketer_actor):
+    """1,314 non-marketing contacts, within a tier of 5,000."""
+    Subscription.objects.filter(pk=subscription.pk).update(contact_tier_limit=5000)
+    return contacts_make(count=1314, actor=marketer_actor)
+
+
+def test_r15_the_typed_count_prompt_reads_like_its_button(client, many, marketer):
+    client.force_login(marketer)
+    html = client.post(reverse(SET_MARKETING[0]), everything(), **FRAGMENT).content.decode()
+    assert "Type <strong>1,314</strong> to confirm" in html
+    assert 'pattern="1314|1,314" data-expected="1314"' in html
+    assert re.search(r"data-confirm-submit>\s*Set 1,314 contacts\s*<", html)
+
+
+def test_r15_the_admin_action_prompts_for_the_count_as_the_index_does(client, many, marketer):
+    marketer.is_staff = True
+    marketer.save()
+    marketer.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    client.force_login(marketer)
+    page = client.post(
+        reverse("admin:contacts_contact_changelist"),
+        {"action": "set_marketing", "select_across": "1", "_selected_action": [many[0].pk]},
+    )
+    assert "Type <strong>1,314</strong> to confirm" in page.content.decode()
+    assert marketing_count() == 0
+
+
+@pytest.mark.parametrize("typed", ["1314", "1,314"])
+def test_r15_the_typed_count_is_accepted_with_or_without_its_separator(
+    client, many, marketer, typed, django_capture_on_commit_callbacks
+):
+    client.force_login(marketer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(SET_MARKETING[1]), everything(confirm_count=typed, next="/contacts/"))
+    job = Job.objects.get()
+    assert response.url == reverse("jobs:detail", args=[job.pk])
+    assert (job.state, job.changed) == ("done", 1314)
+    assert marketing_count() == 1314
+
+
+def test_r15_a_count_typed_with_another_separator_is_refused_and_changes_nothing(client, many, marketer, db_state):
+    client.force_login(marketer)
+    before = state(db_state)
+    response = client.post(reverse(SET_MARKETING[1]), everything(confirm_count="1.314"))
+    assert response.status_code == 400
+    assert "Type 1,314, the number of contacts that will change, to confirm." in response.content.decode()
+    assert state(db_state) == before
 
 
 def test_r15_the_exact_number_sets_contacts_at_once_and_returns_to_the_view(client, mixed, marketer, history_of):
