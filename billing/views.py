@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from billing.forms import SubscriptionForm, TierGuardForm
@@ -255,7 +256,7 @@ def _grid(maximum: int) -> list[Label]:
 
 
 def _short(day: date) -> str:
-    return f"{day.day} {day:%b}"
+    return date_format(day, "MONTH_DAY_FORMAT")  # the chart's axis: the short form, "5 Mar"
 
 
 def period_chart(periods: list[BillingPeriod], *, tier_limit: int) -> Chart:

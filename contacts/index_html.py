@@ -11,6 +11,7 @@ from typing import Any
 
 from django.forms import BoundField
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,8 +39,7 @@ def _status(row) -> SafeString:
 
 
 def _created(row) -> str:
-    created = timezone.localtime(row["created_at"])
-    return f"{created:%b} {created.day}, {created:%Y %H:%M}"
+    return date_format(timezone.localtime(row["created_at"]), "DATETIME_FORMAT")
 
 
 CELLS = {

@@ -150,6 +150,8 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en-us"
+# One date format for every screen; the en-us locale's own would override settings.DATE_FORMAT.
+FORMAT_MODULE_PATH = "crm.formats"
 # The account's time zone: update dates (R20) begin at midnight here.
 TIME_ZONE = os.environ.get("CRM_TIME_ZONE", "UTC")
 USE_I18N = True

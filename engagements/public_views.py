@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.csrf import csrf_exempt
 
 from capture.public import HONEYPOT_FIELD, IntakeError, is_spam, json_body, public_endpoint
@@ -95,7 +96,10 @@ def _confirmation(link: MeetingLink, start: datetime) -> str:
     local = timezone.localtime(start)
     end = timezone.localtime(start + timedelta(minutes=link.duration_minutes))
     host = link.owner.get_full_name() or link.owner.get_username()
-    when = f"{local:%A %d %B %Y, %H:%M}–{end:%H:%M} ({timezone.get_current_timezone_name()})"
+    when = (
+        f"{local:%A} {date_format(local, 'DATETIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')} "
+        f"({timezone.get_current_timezone_name()})"
+    )
     return f"Your meeting with {host} is booked for {when}."
 
 

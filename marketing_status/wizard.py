@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from billing.selectors import next_update_date, subscription_get, usage_get
@@ -255,7 +255,7 @@ def _after_update(request, subscription, outcomes: list[BulkOutcome]):
         changed, unchanged = sum(o.counts.changed for o in inline), sum(o.counts.unchanged for o in inline)
         text = (
             f"{changed:,} contacts set as non-marketing. They stay marketing contacts, and count toward your "
-            f"bill, until the update date, {date_format(update_date, 'j F Y')}."
+            f"bill, until the update date, {date_format(update_date, 'DATE_FORMAT')}."
         )
         messages.success(request, text + (f" {unchanged:,} were already pending." if unchanged else ""))
     if jobs and not inline and len(jobs) == 1:

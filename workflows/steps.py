@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from api.properties import PROPERTIES, contact_input
 from billing.models import Subscription
@@ -192,7 +193,8 @@ def _list_membership(workflow: Workflow, action: WorkflowAction, enrollments: Se
 def _delay(workflow: Workflow, action: WorkflowAction, enrollments: Sequence[Due], now) -> dict:
     end = policy.delay_end(params=action.params, now=now)
     live = _contacts([e.contact_id for e in enrollments], (), lock=False)
-    detail = f"Waits until {timezone.localtime(end):%Y-%m-%d %H:%M %Z}" if end > now else "Delay already over"
+    until = date_format(timezone.localtime(end), "DATETIME_FORMAT")
+    detail = f"Waits until {until}" if end > now else "Delay already over"
     return {
         e.pk: StepResult(policy.DELETED) if live[e.contact_id] is None else StepResult(StepPlan("DONE", detail), end)
         for e in enrollments

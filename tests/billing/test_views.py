@@ -141,7 +141,7 @@ def test_r23_usage_shows_tier_limit_counts_pending_update_date_and_current_perio
         ("kpi-marketing", "14"),
         ("kpi-pending", "1"),
         ("kpi-update-date", "15 Apr 2026"),
-        ("kpi-period", "15 Mar – 15 Apr"),
+        ("kpi-period", "15 Mar 2026 – 15 Apr 2026"),
     ]:
         block = re.search(rf'id="{kpi}">(.*?)</div>\s*</div>', content, re.DOTALL).group(1)
         assert re.search(r'<div class="value">(.*?)</div>', block).group(1) == value, kpi
@@ -235,7 +235,7 @@ def test_b3_usage_without_additions_says_so(client, sales_user, frozen_subscript
 def test_r24_usage_lists_tier_upgrades_with_time_limits_count_and_cause(client, sales_user, usage_data):
     client.force_login(sales_user)
     response = client.get(USAGE)
-    assert _rows(response, "upgrades-table") == [["20 Mar 2026 10:00", "10 → 15", "12", "CONTACT_IMPORT import-3"]]
+    assert _rows(response, "upgrades-table") == [["20 Mar 2026, 10:00", "10 → 15", "12", "CONTACT_IMPORT import-3"]]
 
 
 def test_r24_usage_without_upgrades_says_so(client, sales_user, frozen_subscription):

@@ -401,7 +401,7 @@ def test_r16_preview_shows_how_many_switch_and_the_next_update_date(client, froz
     html = client.post(reverse(SET_NON_MARKETING[0]), everything(), **FRAGMENT).content.decode()
     assert 'data-impact="changing">2<' in html
     assert "current marketing contacts\n  will become non-marketing on the next update date" in html
-    assert 'data-impact="update_date">March 15, 2026<' in html  # R20: monthly, renewing on the 15th
+    assert 'data-impact="update_date">15 Mar 2026<' in html  # R20: monthly, renewing on the 15th
     assert "<em>Marketing contact until next update</em> is set to <strong>Yes</strong>" in html
     assert re.search(r"data-confirm-submit>\s*Set 2 contacts as non-marketing\s*<", html)
 
@@ -411,7 +411,7 @@ def test_r16_r11_confirming_makes_marketing_contacts_pending_until_the_update_da
     history_before = MarketingStatusChange.objects.count()
     response = client.post(reverse(SET_NON_MARKETING[1]), everything(next="/contacts/"))
     assert response.status_code == 302 and response.url == "/contacts/"
-    assert messages_of(response) == ["2 contacts will become non-marketing on March 15, 2026; 2 unchanged."]
+    assert messages_of(response) == ["2 contacts will become non-marketing on 15 Mar 2026; 2 unchanged."]
     assert statuses(frozen_mixed["marketing"]) == [(True, True, None)] * 2  # still billed (R11)
     assert statuses(frozen_mixed["non_marketing"]) == [(False, False, None)]
     assert MarketingStatusChange.objects.count() == history_before + 2

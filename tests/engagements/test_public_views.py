@@ -42,7 +42,7 @@ def test_the_page_lists_free_slots_in_the_account_time_zone(client, link):
     offered = _offered(html)
     # Tuesday 12:30 … 16:30 (9 slots), then 16 per working day for the 10 working days left in 14 days.
     assert (offered[0], offered[-1], len(offered)) == ("2026-03-10T12:30:00+00:00", "2026-03-24T16:30:00+00:00", 169)
-    assert "Wednesday 11 March" in html and "times in UTC" in html
+    assert "Wednesday 11 Mar 2026" in html and "times in UTC" in html
     assert f'name="{HONEYPOT_FIELD}"' in html
 
 
@@ -70,7 +70,7 @@ def test_r9_booking_through_the_page_form(client, link):
     response = client.post(URL, _booking())
     html = response.content.decode()
     assert response.status_code == 200
-    assert "booked for Wednesday 11 March 2026, 10:00–10:30 (UTC)" in html
+    assert "booked for Wednesday 11 Mar 2026, 10:00–10:30 (UTC)" in html
     booking = Booking.objects.select_related("contact").get()
     assert (booking.start, booking.email, booking.contact.creation_tool) == (SLOT, "vera@example.com", "MEETINGS")
     assert booking.contact.marketable_status is False
@@ -84,7 +84,7 @@ def test_r9_booking_with_json(client, link):
         "start": "2026-03-11T10:00:00+00:00",
         "end": "2026-03-11T10:30:00+00:00",
         "message": "Your meeting with " + link.owner.get_username() + " is booked for "
-        "Wednesday 11 March 2026, 10:00–10:30 (UTC).",
+        "Wednesday 11 Mar 2026, 10:00–10:30 (UTC).",
     }
     assert response["Access-Control-Allow-Origin"] == "*"
 

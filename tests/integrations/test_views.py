@@ -214,10 +214,10 @@ def test_the_list_shows_each_integration(client, frozen_clock, app, marketing_cr
     assert cell(first, "scopes") == f"{CONTACTS_READ} {CONTACTS_WRITE}"
     assert cell(first, "status") == "Active"
     assert cell(first, "marketing-on-create") == "Off"
-    assert cell(first, "last-used") == "March 10, 2026, noon"
+    assert cell(first, "last-used") == "10 Mar 2026, 12:00"
     assert "command line" in first
     assert cell(second, "scopes") == MARKETING_WRITE
-    assert cell(second, "status") == "Revoked March 10, 2026"
+    assert cell(second, "status") == "Revoked 10 Mar 2026"
     assert cell(second, "marketing-on-create") == "On"
     assert cell(second, "last-used") == "never"
     assert marketer.username in second
@@ -447,8 +447,8 @@ def test_r8_toggle_is_recorded_in_the_history(client, frozen_clock, app, marketi
     assert "Shop sync now creates non-marketing contacts (from now on)." in response.content.decode()
     who = marketing_changer.username
     assert history_rows(response.content.decode()) == [
-        f"March 10, 2026, 1 p.m. {who} On Off",
-        f"March 10, 2026, noon {who} Off On",
+        f"10 Mar 2026, 13:00 {who} On Off",
+        f"10 Mar 2026, 12:00 {who} Off On",
     ]
     assert list(
         CreationToolSettingChange.objects.order_by("pk").values_list("tool", "source_id", "old_value", "new_value")

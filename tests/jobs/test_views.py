@@ -55,7 +55,7 @@ def test_job_page_shows_progress_counts_state_times_and_who_started_it(client, r
     assert 'data-job-field="refused">0<' in html
     assert 'data-state="running">Running<' in html
     assert f'data-job-field="created_by">{marketer.get_username()}<' in html
-    assert 'data-job-field="started_at">May 4, 2026, 9 a.m.<' in html
+    assert 'data-job-field="started_at">4 May 2026, 09:00<' in html
     assert 'data-job-field="finished_at"><' in html
     assert f'data-job-status-url="{reverse("jobs:status", args=[running.pk])}" data-finished="0"' in html
 
@@ -71,7 +71,7 @@ def test_job_page_after_reload_shows_the_state_of_the_job_row(client, running, m
     assert 'aria-valuenow="41"' in first
     assert 'aria-valuenow="100"' in second and 'data-finished="1"' in second
     assert 'data-job-field="changed">1,185<' in second
-    assert 'data-job-field="finished_at">May 4, 2026, 9:02 a.m.<' in second
+    assert 'data-job-field="finished_at">4 May 2026, 09:02<' in second
 
 
 def test_job_status_is_the_job_row_as_json(client, running, marketer):
@@ -91,7 +91,7 @@ def test_job_status_is_the_job_row_as_json(client, running, marketer):
         "unchanged": 20,
         "refused": 0,
         "error": "",
-        "started_at": "May 4, 2026, 9 a.m.",
+        "started_at": "4 May 2026, 09:00",
         "finished_at": "",
     }
 

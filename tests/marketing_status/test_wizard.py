@@ -135,7 +135,7 @@ def test_r17_intro_shows_the_counts_and_the_update_date(client, marketer, people
     response = _step(client, "intro")
     usage = response.context["usage"]
     assert (usage.marketing_count, usage.pending_count) == (11, 1)
-    assertContains(response, "<strong>15 March 2026</strong>", html=True)
+    assertContains(response, "<strong>15 Mar 2026</strong>", html=True)
     assertContains(response, 'href="?step=unengaged"')
 
 
@@ -188,7 +188,7 @@ def test_r17_review_of_unengaged_contacts_only(client, marketer, people):
     assert response.context["changing"] == 5
     # Now: 11 marketing (1 pending), 1 non-marketing. After 15 March: the pending one and the 5 leave.
     assert _forecast(response) == (11, 5, 1, 7)
-    assertContains(response, '<strong id="update-date">15 March 2026</strong>', html=True)
+    assertContains(response, '<strong id="update-date">15 Mar 2026</strong>', html=True)
     assertContains(response, '<strong id="changing-count">5</strong>', html=True)
 
 
@@ -283,7 +283,7 @@ def test_r17_r11_update_sets_the_chosen_contacts_pending_with_one_history_row_ea
     assert Contact.objects.filter(marketable_status=True, archived_at__isnull=True).count() == 11  # R21
     done = client.get(response["Location"])
     assertContains(done, "6 contacts set as non-marketing.")
-    assertContains(done, "until the update date, 15 March 2026.")
+    assertContains(done, "until the update date, 15 Mar 2026.")
     assertContains(done, '<strong id="pending-count">7</strong>', html=True)
 
 

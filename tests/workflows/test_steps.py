@@ -225,7 +225,7 @@ def test_a_delay_for_a_duration_waits_then_the_next_step_runs(db, frozen_subscri
     enrollment = Enrollment.objects.get(workflow=workflow)
     assert (enrollment.state, enrollment.next_position) == ("WAITING", 1)
     assert enrollment.run_at == dt.datetime(2026, 3, 10, 13, 0, tzinfo=dt.UTC)
-    assert _steps(workflow) == [(contact.pk, 0, "DELAY", "DONE", "Waits until 2026-03-10 13:00 UTC")]
+    assert _steps(workflow) == [(contact.pk, 0, "DELAY", "DONE", "Waits until 10 Mar 2026, 13:00")]
     frozen_clock.shift(dt.timedelta(minutes=59, seconds=59))
     assert drain() == 0
     assert _status(contact)[0] is False
