@@ -117,6 +117,7 @@
       started_at: job.started_at,
       finished_at: job.finished_at,
       error: job.error,
+      message: job.message,
     };
     Object.entries(text).forEach(([name, value]) => {
       const field = section.querySelector(`[data-job-field="${name}"]`);
@@ -126,6 +127,11 @@
     state.dataset.state = job.state;
     state.className = "badge state-" + job.state;
     section.querySelector('[data-job-field="error"]').hidden = !job.error;
+    const contacts = section.querySelector("[data-job-contacts]");
+    if (contacts) {
+      if (job.contacts_url) contacts.querySelector("a").href = job.contacts_url;
+      contacts.hidden = !job.contacts_url;
+    }
     section.dataset.finished = job.finished ? "1" : "0";
   }
 

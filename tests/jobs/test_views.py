@@ -8,9 +8,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Subscription
 from contacts.selection import Selection
 from jobs.models import Job
-from tests.factories import UserFactory
+from tests.capture.helpers import rule_ids_shown
+from tests.factories import UserFactory, contacts_make
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +95,8 @@ def test_job_status_is_the_job_row_as_json(client, running, marketer):
         "error": "",
         "started_at": "4 May 2026, 09:00",
         "finished_at": "",
+        "message": "Running: 500 of 1,205 contacts processed. You can leave this page.",
+        "contacts_url": "",
     }
 
 
@@ -101,6 +105,8 @@ def test_a_failed_job_shows_its_error(client, marketer):
     client.force_login(marketer)
     html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert '<p class="msg error" data-job-field="error" >You need the Marketing contact access permission.</p>' in html
+    assert 'data-job-field="message">Failed after 0 of 1,205 contacts; the rest were not changed.<' in html
+    assert "<p data-job-contacts hidden>" in html
     assert client.get(reverse("jobs:status", args=[job.pk])).json()["finished"] is True
 
 
@@ -134,3 +140,59 @@ def test_jobs_list_shows_the_users_recent_jobs_newest_first(client, marketer, dj
 def test_jobs_list_without_jobs_says_so(client, marketer):
     client.force_login(marketer)
     assert "You have not started any bulk job yet." in client.get(reverse("jobs:list")).content.decode()
+
+
+def test_a_done_job_says_what_it_changed_and_links_to_those_contacts(
+    client, subscription, marketer, marketer_actor, django_capture_on_commit_callbacks
+):
+    Subscription.objects.filter(pk=subscription.pk).update(contact_tier_limit=5000)
+    leads = contacts_make(count=1314, actor=marketer_actor, lifecycle_stage="lead")
+    others = contacts_make(count=2, actor=marketer_actor, lifecycle_stage="customer")
+    client.force_login(marketer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("contacts:bulk_set_marketing"),
+            {"select_all": "1", "query": "lifecycle_stage=lead", "confirm_count": "1,314"},
+        )
+    job = Job.objects.get()
+
+    html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    status = client.get(reverse("jobs:status", args=[job.pk])).json()
+
+    done = "Done: 1,314 contacts set as marketing contacts."
+    assert f'data-job-field="message">{done}<' in html
+    assert '<a class="button" href="/contacts/?lifecycle_stage=lead" data-job-contacts-link>' in html
+    assert (status["message"], status["contacts_url"]) == (done, "/contacts/?lifecycle_stage=lead")
+    assert rule_ids_shown(html) == []
+    shown = client.get(status["contacts_url"]).context["filterset"].qs
+    assert set(shown.values_list("pk", flat=True)) == {contact.pk for contact in leads}
+    assert not shown.filter(pk__in=[contact.pk for contact in others]).exists()
+    assert shown.filter(marketable_status=True).count() == 1314
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "url"),
+    [
+        (Job.Kind.ARCHIVE, {}, "/contacts/recycle-bin/"),
+        (Job.Kind.ADD_TO_LIST, {"list_id": 7}, "/contacts/?list=7"),
+        (Job.Kind.SET_NON_MARKETING, {}, "/contacts/"),
+    ],
+)
+def test_a_done_job_of_each_kind_says_so_and_links_where_its_contacts_are(client, marketer, kind, params, url):
+    job = make_job(marketer, kind=kind, params=params, state=Job.State.DONE, processed=1205, changed=1204, unchanged=1)
+    client.force_login(marketer)
+    status = client.get(reverse("jobs:status", args=[job.pk])).json()
+    wording = {
+        Job.Kind.ARCHIVE: "deleted",
+        Job.Kind.ADD_TO_LIST: "added to the list",
+        Job.Kind.SET_NON_MARKETING: "set as non-marketing from the next update date",
+    }[kind]
+    assert (status["message"], status["contacts_url"]) == (f"Done: 1,204 contacts {wording} (1 unchanged).", url)
+
+
+def test_a_job_on_picked_contacts_offers_no_link(client, marketer):
+    job = make_job(marketer, selection=Selection(ids=(1, 2)).to_dict(), state=Job.State.DONE, total=2, changed=2)
+    client.force_login(marketer)
+    html = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
+    assert 'data-job-field="message">Done: 2 contacts set as marketing contacts.<' in html
+    assert "<p data-job-contacts hidden>" in html
