@@ -7,12 +7,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import BillingPeriod, Subscription
 from contacts.models import Contact, ContactChange, EmailSubscription
 from conversations.models import Chatflow, Conversation
 from engagements.models import Booking, EmailLog, Ticket
+from integrations.models import Integration
 from leadforms.models import Form, FormSubmission
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, ActorKind
 from marketing_status.models import CreationToolSettingChange, MarketingStatusChange
@@ -106,11 +108,12 @@ def test_seed_demo_writes_a_history_R1_R5_R7_R12_R14_R18(seeded):
     # R5, R7: the marketer changed form and chatflow settings.
     forms = {form.name: form.source_id for form in Form.objects.all()}
     chatflows = {chatflow.name: str(chatflow.pk) for chatflow in Chatflow.objects.all()}
+    integrations = {integration.name: str(integration.pk) for integration in Integration.objects.all()}
     assert set(CreationToolSettingChange.objects.values_list("tool", "source_id", "new_value")) == {
         ("HUBSPOT_FORM", forms["Careers application"], False),
         ("HUBSPOT_FORM", forms["Support request"], False),
         ("CHATFLOW", chatflows["Pricing page chat"], True),
-        ("INTEGRATION", "zapier-eventbrite", True),
+        ("INTEGRATION", integrations["Zapier eventbrite"], True),
     }
     assert not Contact.objects.filter(marketing_history__isnull=True).exists()
 
@@ -126,6 +129,25 @@ def test_seed_demo_uses_the_real_tools_behind_its_sources_R5_R7_R9(seeded):
     assert (booking.contact.creation_tool, booking.contact.marketable_status) == ("MEETINGS", False)
     assert Ticket.objects.get().requester.creation_tool == "TICKET"
     assert EmailLog.objects.count() == 1
+
+
+def test_every_integration_a_demo_contact_names_exists_under_settings_integrations_R8(seeded, client):
+    """Creation sources, status sources and the history's integration actors name integrations that exist."""
+    integrations = {str(pk): name for pk, name in Integration.objects.values_list("pk", "name")}
+    named = (
+        set(Contact.objects.filter(creation_tool="INTEGRATION").values_list("creation_source_id", flat=True))
+        | set(
+            Contact.objects.filter(marketable_reason_type="INTEGRATOR_SET").values_list(
+                "marketable_reason_id", flat=True
+            )
+        )
+        | set(MarketingStatusChange.objects.filter(actor_type="INTEGRATION").values_list("actor_id", flat=True))
+    )
+    assert set(integrations.values()) == {"Salesforce sync", "Shopify store", "Zapier eventbrite"}
+    assert named and named <= set(integrations)
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(reverse("integrations:index")).content.decode()
+    assert all(name in page for name in integrations.values())
 
 
 def test_seed_demo_dates_the_history_in_the_past(seeded):

@@ -44,6 +44,7 @@ from conversations.services import agent_reply, chatflow_create, conversation_st
 from engagements.selectors import link_free_slots
 from engagements.services import email_log, meeting_book, meeting_link_create, ticket_create
 from engagements.slots import Window
+from integrations.services import integration_create
 from leadforms.services import FieldSpec, form_create, form_submit
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import CreationTool
@@ -457,7 +458,7 @@ class Demo:
         self.users = {user.username: user for user in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
 
     def set_up_tools(self) -> None:
-        """Real forms, chatflows and a meetings link behind the demo's sources: their ids become the
+        """Real forms, chatflows, integrations and a meetings link behind the demo's sources: their ids become the
         creation source and reason ids of the contacts they create, so the admin links them up."""
         admin = Actor.for_user(self.users["admin"])
         for source in SOURCES:
@@ -475,6 +476,10 @@ class Demo:
                     actor=admin,
                 )
                 self.tool_ids[key], self.chatflows[source.source_id] = str(chatflow.pk), chatflow
+            elif source.tool == T.INTEGRATION and key not in self.tool_ids:
+                # Listed under Settings > Integrations; its token is not needed, the demo writes as it directly.
+                integration, _token = integration_create(name=_title(source.source_id), actor=admin)
+                self.tool_ids[key] = str(integration.pk)
         sales = self.users["sales"]
         weekdays = [Window(day, time_of_day(9), time_of_day(17)) for day in range(5)]
         self.meeting_link = meeting_link_create(
