@@ -96,6 +96,8 @@ def test_r15_b2_a_change_above_1000_contacts_runs_as_a_job_with_a_progress_bar(
     expect(page.locator('[data-job-field="state_label"]')).to_have_text("Done")
     expect(page.locator('[data-job-field="changed"]')).to_have_text("1,050")
     expect(page.locator('[data-job-field="created_by"]')).to_have_text(marketer.get_username())
+    expect(page.locator('[data-job-field="message"]')).to_have_text("Done: 1,050 contacts set as marketing contacts.")
+    expect(page.locator("[data-job-contacts-link]")).to_be_visible()  # polled in, without a reload
     screenshot("bulk-job-done")
     page.reload()  # the state is in the job row
     expect(bar).to_have_attribute("aria-valuenow", "100")
