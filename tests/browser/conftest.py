@@ -110,3 +110,68 @@ def screenshot(page):
             (target or page).screenshot(path=str(Path(directory) / f"{name}.png"))
 
     return _shot
+
+
+# Every visible element that passes the right edge of the box it should fit in: its parent's, or the
+# viewport's for positioned ones. A container that scrolls horizontally by design (a table wrapper with
+# overflow-x: auto) may hold wider content; content that a container clips on purpose is not measured.
+# Returns one line per offender, naming it, its container and by how many pixels it passes.
+LAYOUT_OFFENDERS = """
+() => {
+  const TOLERANCE = 1;
+  const viewport = document.documentElement.clientWidth;
+  const name = (element) => {
+    if (!element || element === document.documentElement) return "the viewport";
+    const id = element.id ? `#${element.id}` : "";
+    const classes = [...element.classList].map((c) => `.${c}`).join("");
+    const text = (element.innerText || element.value || "").trim().split(/\\s+/).join(" ").slice(0, 40);
+    return `${element.tagName.toLowerCase()}${id}${classes}${text ? ` "${text}"` : ""}`;
+  };
+  const hasBox = (element) => !["inline", "contents"].includes(getComputedStyle(element).display);
+  const container = (element) => {
+    let parent = element.parentElement;
+    while (parent && parent !== document.body && !hasBox(parent)) parent = parent.parentElement;
+    return parent;
+  };
+  const scrollsOrClips = (element) => getComputedStyle(element).overflowX !== "visible";
+  const insideScrollerOrClip = (element) => {
+    for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      if (scrollsOrClips(parent)) return true;
+    }
+    return false;
+  };
+  const offenders = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) {
+    const wide = document.documentElement.scrollWidth;
+    offenders.push(`the page scrolls sideways: ${wide}px wide in ${window.innerWidth}px`);
+  }
+  for (const element of document.body.querySelectorAll("*")) {
+    const style = getComputedStyle(element);
+    if (!element.checkVisibility({ visibilityProperty: true })) continue;  // also inside a closed <details>
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || box.right <= 0) continue;
+    if (element.closest(".visually-hidden, .default-submit")) continue;
+    const positioned = ["absolute", "fixed"].includes(style.position) || element.tagName === "DIALOG";
+    let against = positioned ? null : container(element);
+    if (against && scrollsOrClips(against)) continue;  // scrolls by design, or clips on purpose
+    if (positioned && insideScrollerOrClip(element)) continue;
+    const right = against && against !== document.body ? against.getBoundingClientRect().right : viewport;
+    if (box.right > right + TOLERANCE) {
+      offenders.push(`${name(element)} passes ${name(against === document.body ? null : against)} by ` +
+        `${Math.round(box.right - right)}px`);
+    } else if (!element.firstElementChild && hasBox(element) && !scrollsOrClips(element) &&
+               !["INPUT", "SELECT", "TEXTAREA", "IMG", "svg"].includes(element.tagName) &&
+               element.scrollWidth > element.clientWidth + TOLERANCE && element.clientWidth > 0) {
+      offenders.push(`the text of ${name(element)} passes it by ${element.scrollWidth - element.clientWidth}px`);
+    }
+  }
+  return offenders;
+}
+"""
+
+
+@pytest.fixture
+def layout_offenders(page):
+    """A function returning what overflows its container on the page now (see `LAYOUT_OFFENDERS`): [] when
+    nothing does."""
+    return lambda: page.evaluate(LAYOUT_OFFENDERS)
