@@ -74,6 +74,21 @@ PAGES = {
     "workflows": lambda data: "/automation/workflows/",
     "workflow-editor": lambda data: f"/automation/workflows/{data['workflow'].pk}/",
     "users": lambda data: "/settings/users/",
+    # The other pages of the navigation, so that every page is measured.
+    "lists": lambda data: "/contacts/lists/",
+    "recycle-bin": lambda data: "/contacts/recycle-bin/",
+    "imports": lambda data: "/contacts-imports/",
+    "jobs": lambda data: "/jobs/",
+    "chatflows": lambda data: "/conversations/",
+    "meetings": lambda data: "/sales/",
+    "bookings": lambda data: "/sales/meetings/bookings/",
+    "new-import": lambda data: "/contacts-imports/new/",
+    "tickets": lambda data: "/sales/tickets/",
+    "integrations": lambda data: "/settings/integrations/",
+    "lead-capture": lambda data: "/settings/lead-capture/",
+    "subscription": lambda data: "/account/subscription/",
+    "workflow-history": lambda data: f"/automation/workflows/{data['workflow'].pk}/history/",
+    "new-contact": lambda data: "/contacts/new/",
 }
 
 SCREENSHOTS = {"index", "record", "usage", "workflows"}  # the README's; the others are measured only
