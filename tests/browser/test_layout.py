@@ -2,6 +2,8 @@
 measured in the page (`layout_offenders`), and at 390 px the navigation collapses behind a Menu button that
 opens full-width lists. Screenshots of both widths go to docs/screenshots/ (`make screenshots`)."""
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
@@ -74,6 +76,8 @@ PAGES = {
     "workflows": lambda data: "/automation/workflows/",
     "workflow-editor": lambda data: f"/automation/workflows/{data['workflow'].pk}/",
     "users": lambda data: "/settings/users/",
+    "invite-user": lambda data: "/settings/users/invite/",
+    "new-group": lambda data: "/settings/users/groups/new/",
     # The other pages of the navigation, so that every page is measured.
     "lists": lambda data: "/contacts/lists/",
     "recycle-bin": lambda data: "/contacts/recycle-bin/",
@@ -126,7 +130,8 @@ def test_r1_first_run_page_fits(page, sign_in, layout_offenders, screenshot, adm
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_open_menus_fit_too(page, sign_in, layout_offenders, admin, account, width):
-    """Every section's menu, opened, stays inside the viewport: on a phone inside the opened navigation."""
+    """Every section's menu, opened, stays inside the viewport (on a phone inside the opened navigation), its
+    entries one under the other."""
     sign_in(admin)
     _open(page, width, "/contacts/")
     if width == "phone":
@@ -136,6 +141,8 @@ def test_the_open_menus_fit_too(page, sign_in, layout_offenders, admin, account,
         expect(section.locator("a").first).to_be_visible()
         offenders = layout_offenders()
         assert offenders == [], section.locator("summary").inner_text() + ":\n" + "\n".join(offenders)
+        boxes = [link.bounding_box() for link in section.locator("a").all()]
+        assert all(below["y"] >= above["y"] + above["height"] - 1 for above, below in itertools.pairwise(boxes))
         section.locator("summary").click()
 
 
