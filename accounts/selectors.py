@@ -59,3 +59,8 @@ def groups_access() -> list[GroupAccess]:
     return [
         GroupAccess(group=group, member_count=group.member_count, has_access=group.pk in group_ids) for group in groups
     ]
+
+
+def group_members(*, group: Group) -> QuerySet:
+    """The group's members by username: what the delete confirmation lists."""
+    return group.user_set.order_by("username")
