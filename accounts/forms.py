@@ -20,15 +20,18 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
+USERNAME_MAX_LENGTH = 150
+
+
 class InviteForm(forms.Form):
     """Invite a user: email (unique), optional names, a username (the email unless given), groups, access."""
 
-    email = forms.EmailField(label="Email")
+    email = forms.EmailField(label="Email", max_length=254)
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
     username = forms.CharField(
         label="Username",
-        max_length=150,
+        max_length=USERNAME_MAX_LENGTH,
         required=False,
         help_text="Leave empty to sign in with the email address.",
         validators=[UnicodeUsernameValidator()],
@@ -48,7 +51,9 @@ class InviteForm(forms.Form):
         cleaned = super().clean()
         username = cleaned.get("username") or cleaned.get("email")
         if username and "username" not in self.errors:
-            if get_user_model().objects.filter(username__iexact=username).exists():
+            if len(username) > USERNAME_MAX_LENGTH:
+                self.add_error("username", f"Usernames have at most {USERNAME_MAX_LENGTH} characters; choose one.")
+            elif get_user_model().objects.filter(username__iexact=username).exists():
                 self.add_error("username", f"A user with the username {username} already exists; choose another.")
             else:
                 cleaned["username"] = username
