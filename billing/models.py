@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing.policy import BillingCycle, HubTier
+from marketing_status.policy import ReasonType
 
 
 class Subscription(models.Model):
@@ -84,6 +85,7 @@ class TierUpgrade(models.Model):
 
     TIER_CHANGE = "TIER_CHANGE"
     CONTRACT_RENEWAL = "CONTRACT_RENEWAL"
+    CAUSE_LABELS = {TIER_CHANGE: "Tier change", CONTRACT_RENEWAL: "Contract renewal"}
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="tier_upgrades")
     happened_at = models.DateTimeField()
@@ -98,6 +100,16 @@ class TierUpgrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_limit} → {self.new_limit} at {self.happened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def cause_label(self) -> str:
+        """What screens show for `cause_type`: its own two causes, else the status source type's label."""
+        if self.cause_type in self.CAUSE_LABELS:
+            return self.CAUSE_LABELS[self.cause_type]
+        try:
+            return ReasonType(self.cause_type).label
+        except ValueError:
+            return self.cause_type
 
 
 class TierNotice(models.Model):

@@ -52,7 +52,7 @@ class Contact(models.Model):
     )
     email_hard_bounced = models.BooleanField(default=False)
 
-    creation_tool = models.CharField(max_length=24, choices=[(tool.value, tool.name) for tool in CreationTool])
+    creation_tool = models.CharField(max_length=24, choices=CreationTool.choices())
     creation_source_id = models.CharField(max_length=64, blank=True)
 
     marketable_status = models.BooleanField("Marketing contact status", null=True)
@@ -60,7 +60,7 @@ class Contact(models.Model):
     marketable_reason_type = models.CharField(
         "Marketing contact status source type",
         max_length=24,
-        choices=[(reason.value, reason.name) for reason in ReasonType],
+        choices=ReasonType.choices(),
         blank=True,
     )
     marketable_reason_id = models.CharField("Marketing contact status source name", max_length=64, blank=True)

@@ -8,11 +8,28 @@ not exist.
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from imports.models import Import, ImportFile, ImportRowError
 
 RECENT_IMPORTS = 100
 ERRORS_SHOWN = 100
+
+
+def imports_named(ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Import id -> (its files' names, detail URL), for histories that name an import by id (`crm.sources`).
+    One query: an import without files is named by its number."""
+    pks = [int(i) for i in ids if i.isdigit()]
+    files: dict[int, list[str]] = {}
+    rows = Import.objects.filter(pk__in=pks).values_list("pk", "files__original_name").order_by("pk", "files__position")
+    for pk, name in rows:
+        files.setdefault(pk, [])
+        if name:
+            files[pk].append(name)
+    return {
+        str(pk): (", ".join(names) or f"Import #{pk}", reverse("imports:detail", args=[pk]))
+        for pk, names in files.items()
+    }
 
 
 def imports_visible(*, user) -> QuerySet:

@@ -123,6 +123,16 @@ def forms_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
     return {str(guid): (name, reverse("leadforms:edit", args=[guid])) for guid, name in rows}
 
 
+def forms_named(source_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Form or external form guid -> (name, its page), for histories and tallies that name a form by id
+    (`crm.sources`): two queries, whatever the number of ids."""
+    guids = [source_id for source_id in source_ids if _is_uuid(source_id)]
+    names = forms_by_source_id(guids)
+    for external in ExternalForm.objects.filter(guid__in=guids).exclude(guid__in=[uuid.UUID(g) for g in names]):
+        names[str(external.guid)] = (str(external), reverse("leadforms:external_submissions", args=[external.guid]))
+    return names
+
+
 def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)

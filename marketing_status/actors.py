@@ -26,6 +26,26 @@ class ActorKind(StrEnum):
     IMPORT = "IMPORT"
     SYSTEM = "SYSTEM"
 
+    @property
+    def label(self) -> str:
+        """What screens show; the API keeps the value."""
+        return ACTOR_KIND_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+ACTOR_KIND_LABELS: dict[ActorKind, str] = {
+    ActorKind.USER: "User",
+    ActorKind.INTEGRATION: "Integration",
+    ActorKind.WORKFLOW: "Workflow",
+    ActorKind.FORM: "Form",
+    ActorKind.CHATFLOW: "Chatflow",
+    ActorKind.IMPORT: "Import",
+    ActorKind.SYSTEM: "System",
+}
+
 
 _REASON_BY_KIND = {
     ActorKind.USER: ReasonType.USER_SET,

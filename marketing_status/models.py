@@ -5,9 +5,9 @@ from django.db.models import Q
 from marketing_status.actors import ActorKind
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, ReasonType
 
-REASON_CHOICES = [(reason.value, reason.name) for reason in ReasonType]
-ACTOR_CHOICES = [(kind.value, kind.name) for kind in ActorKind]
-CONFIGURABLE_TOOL_CHOICES = [(tool.value, tool.name) for tool in CONFIGURABLE_TOOL_DEFAULTS]
+REASON_CHOICES = ReasonType.choices()
+ACTOR_CHOICES = ActorKind.choices()
+CONFIGURABLE_TOOL_CHOICES = [(tool.value, tool.label) for tool in CONFIGURABLE_TOOL_DEFAULTS]
 
 
 class MarketingStatusChange(models.Model):

@@ -23,6 +23,15 @@ class ReasonType(StrEnum):
     AD = "AD"
     SAMPLE_CONTACT = "SAMPLE_CONTACT"
 
+    @property
+    def label(self) -> str:
+        """What screens show; the API keeps the value."""
+        return REASON_TYPE_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
 
 class CreationTool(StrEnum):
     """What created a contact (R2–R9)."""
@@ -43,6 +52,47 @@ class CreationTool(StrEnum):
     TICKET = "TICKET"
     DEAL = "DEAL"
     SAMPLE = "SAMPLE"
+
+    @property
+    def label(self) -> str:
+        """What screens show; the API keeps the value."""
+        return CREATION_TOOL_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+REASON_TYPE_LABELS: dict[ReasonType, str] = {
+    ReasonType.INITIAL_STATE: "Initial state",
+    ReasonType.USER_SET: "Set by a user",
+    ReasonType.CONTACT_IMPORT: "Contact import",
+    ReasonType.FORM_SUBMISSION: "Form submission",
+    ReasonType.CONVERSATION: "Conversation",
+    ReasonType.INTEGRATOR_SET: "Set by an integration",
+    ReasonType.WORKFLOW: "Workflow",
+    ReasonType.EMAIL: "Email",
+    ReasonType.AD: "Ad",
+    ReasonType.SAMPLE_CONTACT: "Sample contact",
+}
+CREATION_TOOL_LABELS: dict[CreationTool, str] = {
+    CreationTool.MANUAL: "Created by a user",
+    CreationTool.IMPORT: "Import",
+    CreationTool.MULTI_IMPORT: "Multi-file or multi-object import",
+    CreationTool.HUBSPOT_FORM: "Form",
+    CreationTool.NON_HUBSPOT_FORM: "Non-HubSpot form",
+    CreationTool.CHATFLOW: "Chatflow",
+    CreationTool.INTEGRATION: "Integration",
+    CreationTool.MOBILE_APP: "Mobile app",
+    CreationTool.ONE_TO_ONE_EMAIL: "One-to-one email",
+    CreationTool.TEAM_INBOX: "Team inbox",
+    CreationTool.DOCUMENT: "Document",
+    CreationTool.MEETINGS: "Meetings",
+    CreationTool.EMAIL_EXTENSION: "Email extension",
+    CreationTool.TICKET: "Ticket",
+    CreationTool.DEAL: "Deal",
+    CreationTool.SAMPLE: "Sample contact",
+}
 
 
 # R5–R8: tools whose "create as marketing" setting is stored (per form, chatflow, integration, or

@@ -9,6 +9,10 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from capture.sources import register_status_tools
-        from workflows.selectors import workflows_setting_status
+        from crm.sources import sources_register
+        from marketing_status.actors import ActorKind
+        from marketing_status.policy import ReasonType
+        from workflows.selectors import workflows_named, workflows_setting_status
 
         register_status_tools(workflows_setting_status)
+        sources_register(noun="workflow", types=(ReasonType.WORKFLOW, ActorKind.WORKFLOW), resolver=workflows_named)

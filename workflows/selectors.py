@@ -38,6 +38,12 @@ def _counts(prefix: str = "") -> dict:
     }
 
 
+def workflows_named(ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Workflow id -> (name, editor URL), for histories that name a workflow by id (`crm.sources`)."""
+    rows = Workflow.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list("pk", "name")
+    return {str(pk): (name, reverse("workflows:edit", args=[pk])) for pk, name in rows}
+
+
 def workflows_list() -> QuerySet:
     """Every workflow with `enrolled_count`, `active_count` (active or waiting in a delay), `completed_count`,
     `failed_count` and `retrying_count` (R19), by name. One query."""
