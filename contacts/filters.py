@@ -26,10 +26,10 @@ class ContactFilterSet(django_filters.FilterSet):
     )
     source_type = django_filters.ChoiceFilter(
         field_name="marketable_reason_type",
-        choices=[(reason.value, reason.value) for reason in ReasonType],
+        choices=ReasonType.choices(),
         label="Status source type",
     )
-    creation_tool = django_filters.ChoiceFilter(choices=[(tool.value, tool.value) for tool in CreationTool])
+    creation_tool = django_filters.ChoiceFilter(choices=CreationTool.choices(), label="Creation tool")
     lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
     unsubscribed = django_filters.BooleanFilter(method="by_unsubscribed", label="Unsubscribed from all email")
     hard_bounced = django_filters.BooleanFilter(field_name="email_hard_bounced", label="Hard bounced")

@@ -16,8 +16,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from contacts.models import LifecycleStage
+from marketing_status.policy import ReasonType
 
 LIFECYCLE_LABELS = dict(LifecycleStage.choices)
+REASON_TYPE_LABELS = dict(ReasonType.choices())
 PENDING_BADGE = mark_safe('<span class="badge pending">Yes</span>')
 SELECTED = mark_safe(" selected")
 ANY_CHOICES = {"", "unknown"}  # the empty choice and NullBooleanSelect's "Unknown" both mean "any value" here
@@ -47,7 +49,7 @@ CELLS = {
     "email": lambda row: row["email"] or "",
     "status": _status,
     "pending": lambda row: PENDING_BADGE if row["marketable_until_renewal"] else "",
-    "source_type": lambda row: row["marketable_reason_type"],
+    "source_type": lambda row: REASON_TYPE_LABELS.get(row["marketable_reason_type"], row["marketable_reason_type"]),
     "lifecycle_stage": lambda row: LIFECYCLE_LABELS.get(row["lifecycle_stage"], row["lifecycle_stage"]),
     "created": _created,
 }

@@ -95,7 +95,7 @@ def test_index_shows_the_columns_the_total_and_links(signed_in, subscription, ma
     assert f'<a href="/contacts/{ada}/">Ada Lovelace</a>' in html
     assert f'<a href="/contacts/{bob}/">Bob Byte</a>' in html
     assert '<span class="badge marketing">Marketing contact</span>' in html
-    assert '<td class="source_type">USER_SET</td>' in html
+    assert '<td class="source_type">Set by a user</td>' in html  # the label, not USER_SET
     assert '<td class="lifecycle_stage">Customer</td>' in html
     assert 'href="/contacts/new/"' in html
 
@@ -226,6 +226,15 @@ def test_the_filter_panel_offers_every_filter(signed_in, varied):
         assert f'name="{name}"' in html
     assert '<input type="date" name="created_after"' in html
     assert f'<option value="{varied["list"]}">Webinar</option>' in html
+
+
+def test_the_filters_offer_readable_labels_and_keep_the_raw_values(signed_in, varied):
+    html = signed_in.get(INDEX + "?source_type=FORM_SUBMISSION").content.decode()
+    assert '<option value="FORM_SUBMISSION" selected>Form submission</option>' in html
+    assert '<option value="INTEGRATOR_SET">Set by an integration</option>' in html
+    assert '<option value="HUBSPOT_FORM">Form</option>' in html
+    assert '<option value="NON_HUBSPOT_FORM">Non-HubSpot form</option>' in html
+    assert ">FORM_SUBMISSION<" not in html and ">HUBSPOT_FORM<" not in html
 
 
 # --- Sorts and keyset pages ---------------------------------------------------------------------
