@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from crm.refusals import Refused
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION
 from marketing_status.admin import ReadOnlyAdmin
 
@@ -45,6 +46,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A change posted without Marketing contact access is refused with the permission named (R30)."""
+        if request.method == "POST" and not request.user.has_perm(MARKETING_ACCESS_PERMISSION):
+            raise Refused(
+                "You need Marketing contact access to change the subscription's billing contacts.",
+                permission=MARKETING_ACCESS_PERMISSION,
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(BillingPeriod)

@@ -12,12 +12,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from billing.forms import SubscriptionForm, TierGuardForm
-from billing.models import BillingPeriod, Subscription
+from billing.models import BillingPeriod, Subscription, TierUpgrade
 from billing.policy import BillingCycle, HubTier, next_contract_renewal
 from billing.selectors import billing_periods_recent, subscription_get, tier_upgrades_recent, usage_get
 from billing.services import (
@@ -28,7 +29,10 @@ from billing.services import (
     tier_guard_may_change,
 )
 from contacts.models import Contact
-from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
+from crm.refusals import refused
+from crm.sources import SourceName, sources_resolve
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.policy import ReasonType
 from marketing_status.selectors import DailyAddition, marketing_additions_by_day
 from marketing_status.services import account_setup, marketing_contacts_enable
 
@@ -140,9 +144,47 @@ def marketing_contacts_enable_view(request):
     return redirect("billing:usage")
 
 
-def _refused(request, message: str, *, status: int = 403):
-    context = {"title": "Subscription", "section": "billing", "message": message}
-    return render(request, "billing/refused.html", context, status=status)
+def _refused(request, message: str, *, status: int = 403, title: str = "Subscription"):
+    """The refusal page; a 403 names Marketing contact access and whom to ask for it."""
+    permission = MARKETING_ACCESS_PERMISSION if status == 403 else None
+    back_url, back_label = reverse("billing:usage"), "Back to Usage & limits"
+    return refused(
+        request,
+        message,
+        status=status,
+        permission=permission,
+        title=title,
+        section="billing",
+        back_url=back_url,
+        back_label=back_label,
+    )
+
+
+@dataclass(frozen=True)
+class NamedAddition:
+    """B3: one row of the additions table, its source type as a label and its source by name."""
+
+    row: DailyAddition
+    type_label: str
+    source: SourceName | None
+
+
+def _type_label(reason_type: str) -> str:
+    try:
+        return ReasonType(reason_type).label
+    except ValueError:
+        return reason_type
+
+
+def _pair(row: DailyAddition) -> tuple[str, str]:
+    return row.reason_type, row.reason_id
+
+
+def _cause(upgrade: TierUpgrade) -> tuple[str, str]:
+    """What a tier upgrade's cause names: the status source, or for a change of tier the user who made it."""
+    if upgrade.cause_type == TierUpgrade.TIER_CHANGE and upgrade.cause_id.isdigit():
+        return ActorKind.USER, upgrade.cause_id
+    return upgrade.cause_type, upgrade.cause_id
 
 
 @login_required
@@ -156,13 +198,15 @@ def usage(request):
     periods = billing_periods_recent(subscription=subscription)
     now = timezone.now()
     additions = marketing_additions_by_day(days=ADDITION_DAYS, now=now)
+    upgrades = tier_upgrades_recent(subscription=subscription)
+    names = sources_resolve([*((row.reason_type, row.reason_id) for row in additions), *map(_cause, upgrades)])
     context |= {
         "usage": usage,
         "periods": periods,
         "period_chart": period_chart(periods, tier_limit=usage.tier_limit),
-        "additions": additions,
-        "additions_chart": additions_chart(additions, today=timezone.localdate(now), days=ADDITION_DAYS),
-        "tier_upgrades": tier_upgrades_recent(subscription=subscription),
+        "additions": [NamedAddition(row, _type_label(row.reason_type), names.get(_pair(row))) for row in additions],
+        "additions_chart": additions_chart(additions, today=timezone.localdate(now), days=ADDITION_DAYS, names=names),
+        "tier_upgrades": [(upgrade, names.get(_cause(upgrade))) for upgrade in upgrades],
         "may_change_guard": tier_guard_may_change(user=request.user),
         "may_manage": request.user.has_perm(MARKETING_ACCESS_PERMISSION),
     }
@@ -175,13 +219,11 @@ def tier_guard(request):
     """B4: switch the tier guard on or off; 403 and nothing changed without permission."""
     form = TierGuardForm(request.POST)
     if not form.is_valid():
-        return render(
-            request, "billing/refused.html", {"title": "Tier guard", "message": "Choose on or off."}, status=400
-        )
+        return _refused(request, "Choose on or off.", status=400, title="Tier guard")
     try:
         subscription_set_tier_guard(enabled=form.enabled_value, actor=Actor.for_user(request.user))
     except MarketingStatusPermissionDenied as refusal:
-        return render(request, "billing/refused.html", {"title": "Tier guard", "message": str(refusal)}, status=403)
+        return _refused(request, str(refusal), title="Tier guard")
     state = "on" if form.enabled_value else "off"
     messages.success(request, f"The tier guard is {state}.")
     return redirect("billing:usage")
@@ -293,23 +335,28 @@ def period_chart(periods: list[BillingPeriod], *, tier_limit: int) -> Chart:
     )
 
 
-def _source_name(reason_type: str, reason_id: str) -> str:
-    return f"{reason_type} {reason_id}".strip()
+def _source_name(row: DailyAddition, names: dict) -> str:
+    """The source as plain text for the chart: "Form submission: Newsletter signup"."""
+    source = names.get(_pair(row))
+    label = _type_label(row.reason_type) or "No source"
+    return f"{label}: {source.name}" if source else label
 
 
-def _source_colours(additions: list[DailyAddition]) -> dict[str, str]:
+def _source_colours(additions: list[DailyAddition], names: dict) -> dict[str, str]:
     """The largest sources get their own colour, the rest share one."""
     totals: dict[str, int] = defaultdict(int)
     for row in additions:
-        totals[_source_name(row.reason_type, row.reason_id)] += row.added
+        totals[_source_name(row, names)] += row.added
     ranked = sorted(totals, key=lambda name: (-totals[name], name))
     return {name: SOURCE_COLOURS[i] if i < len(SOURCE_COLOURS) else OTHER_COLOUR for i, name in enumerate(ranked)}
 
 
-def additions_chart(additions: list[DailyAddition], *, today: date, days: int) -> Chart:
-    """B3: one stacked bar per day, a segment per source, so that a spike from one source stands out."""
+def additions_chart(additions: list[DailyAddition], *, today: date, days: int, names: dict | None = None) -> Chart:
+    """B3: one stacked bar per day, a segment per source, so that a spike from one source stands out.
+    `names` are the sources' names (`crm.sources.sources_resolve`)."""
     bar, step = 12, 16
-    colours = _source_colours(additions)
+    names = names or {}
+    colours = _source_colours(additions, names)
     by_day: dict[date, list[DailyAddition]] = defaultdict(list)
     for row in additions:
         by_day[row.day].append(row)
@@ -320,7 +367,7 @@ def additions_chart(additions: list[DailyAddition], *, today: date, days: int) -
         x, top = AXIS_WIDTH + 4 + index * step, float(BASELINE)
         bars = []
         for row in sorted(by_day[day], key=lambda row: (-row.added, row.reason_type, row.reason_id)):
-            name, height = _source_name(row.reason_type, row.reason_id), _height(row.added, maximum)
+            name, height = _source_name(row, names), _height(row.added, maximum)
             top -= height
             bars.append(Bar(x, round(top, 1), bar, height, colours[name], f"{_short(day)}: {row.added:,} from {name}"))
         label = Label(x + bar / 2, BASELINE + 16, _short(day)) if (days - 1 - index) % 7 == 0 else None
@@ -332,7 +379,7 @@ def additions_chart(additions: list[DailyAddition], *, today: date, days: int) -
         title=f"Marketing contacts added per day, last {days} days",
         desc=(
             f"One stacked bar per day from {_short(today - timedelta(days=days - 1))} to {_short(today)}; each "
-            f"segment is one source (status source type and id). {sum(row.added for row in additions):,} added."
+            f"segment is one source (status source type and name). {sum(row.added for row in additions):,} added."
         ),
         width=AXIS_WIDTH + 4 + days * step + 8,
         height=BASELINE + LABEL_HEIGHT,

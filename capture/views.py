@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from capture.forms import SwitchForm
 from capture.selectors import setting_changes, setting_history, status_setting_tools
 from capture.sources import source_names
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from crm.refusals import refused
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool
 from marketing_status.selectors import creation_tool_setting_get
 from marketing_status.services import creation_tool_setting_set
@@ -58,8 +59,7 @@ def setting_switch(*, request: HttpRequest, tool: CreationTool, source_id: str, 
             tool=tool, source_id=source_id, marketing_on_create=value, actor=Actor.for_user(request.user)
         )
     except MarketingStatusPermissionDenied as refusal:
-        context = {"title": "Not allowed", "section": "settings", "message": str(refusal)}
-        return render(request, "capture/refused.html", context, status=403)
+        return refused(request, str(refusal), permission=MARKETING_ACCESS_PERMISSION, section="settings")
     if before == value:
         messages.info(request, f"Nothing changed: it was already {'on' if value else 'off'}.")
     else:

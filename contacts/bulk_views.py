@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_POST
 from billing.selectors import next_update_date, subscription_get
 from contacts.models import Contact
 from contacts.selection import InvalidSelection, Selection
+from crm.refusals import Refused, permission_required
 from jobs.models import Job
 from jobs.services import BulkOutcome, bulk_change_start
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, MarketingStatusPermissionDenied
@@ -44,7 +44,7 @@ def bulk_view(permission: str):
     """A POST-only view for signed-in users holding `permission`; others get 403 and nothing changes."""
 
     def decorate(view):
-        return login_required(require_POST(permission_required(permission, raise_exception=True)(view)))
+        return login_required(require_POST(permission_required(permission)(view)))
 
     return decorate
 
@@ -232,7 +232,7 @@ def _start(
     try:
         outcome = bulk_change_start(kind=action.kind, selection=selection, user=request.user, params=params)
     except MarketingStatusPermissionDenied as error:
-        raise PermissionDenied(str(error)) from error
+        raise Refused(str(error), permission=MARKETING_ACCESS_PERMISSION) from error
     except (TierGuardRefused, MarketingContactsNotEnabled) as error:
         return _render(request, action, selection, {**context, "error": str(error)}, status=400)
     if outcome.job is not None:
@@ -261,7 +261,7 @@ def confirmation_page(request: HttpRequest, action: BulkAction, ids: list[int]) 
     the same impact, typed count and tier guard, posting to the same apply view (B2, B4, R15)."""
     permission, refusal = BULK_PERMISSIONS[action.kind]
     if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
+        raise Refused(refusal, permission=permission)
     selection = Selection(ids=tuple(sorted(set(ids))))
     return _render(request, action, selection, action.context(selection.queryset()))
 
@@ -372,7 +372,7 @@ def recycle_bin_restore(request):
         messages.error(request, str(error))
         return redirect(back)
     except MarketingStatusPermissionDenied as error:
-        raise PermissionDenied(str(error)) from error
+        raise Refused(str(error), permission=MARKETING_ACCESS_PERMISSION) from error
     if outcome.job is not None:
         messages.info(request, f"Restore contacts: {_contacts(outcome.total)} are being processed.")
         return redirect("jobs:detail", pk=outcome.job.pk)

@@ -5,7 +5,7 @@ Adding a selection runs at once up to `jobs.services.INLINE_LIMIT` contacts and 
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +17,7 @@ from contacts.forms import AddToListForm, ContactListForm
 from contacts.models import Contact, ContactList
 from contacts.selection import InvalidSelection, Selection
 from contacts.services import ContactListInvalid, contact_list_create, contact_list_remove
+from crm.refusals import permission_required
 from jobs.models import Job
 from jobs.services import bulk_change_start
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
@@ -77,7 +78,7 @@ def list_detail(request, pk: int):
 
 
 @login_required
-@permission_required(EDIT_PERMISSION, raise_exception=True)
+@permission_required(EDIT_PERMISSION)
 @require_POST
 def list_remove(request, pk: int):
     contact_list = get_object_or_404(ContactList, pk=pk)
@@ -114,7 +115,7 @@ def _target_list(request, form: AddToListForm) -> ContactList:
 
 
 @login_required
-@permission_required(EDIT_PERMISSION, raise_exception=True)
+@permission_required(EDIT_PERMISSION)
 @require_POST
 def list_add(request):
     """Add the index's selection (`ids`, or `select_all=1` with `query`) to a list, or to a new one."""

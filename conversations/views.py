@@ -21,7 +21,8 @@ from conversations.models import Chatflow, Conversation
 from conversations.policy import MessageInvalid
 from conversations.selectors import chatflow_switch_on_needs_access, chatflows_list, conversations_of, transcript
 from conversations.services import ChatflowInvalid, ConversationFull, agent_reply, chatflow_create, chatflow_update
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from crm.refusals import Refused, refused
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CreationTool
 
 VIEW_PERMISSION = "conversations.view_chatflow"
@@ -120,8 +121,7 @@ def edit(request, pk: int):
     """The chatflow's settings, R7's toggle with its history, and the install snippet. POST saves."""
     chatflow = get_object_or_404(Chatflow, pk=pk)
     if request.method == "POST" and not request.user.has_perm(CHANGE_PERMISSION):
-        context = {"title": "Not allowed", "section": "conversations", "message": "You may not change chatflows."}
-        return render(request, "capture/refused.html", context, status=403)
+        raise Refused(permission=CHANGE_PERMISSION)
     form = _chatflow_form(request, chatflow)
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,8 +129,7 @@ def edit(request, pk: int):
         except ChatflowInvalid as invalid:
             _form_errors(form, invalid)
         except MarketingStatusPermissionDenied as refusal:  # R30: its setting was switched on meanwhile
-            context = {"title": "Not allowed", "section": "conversations", "message": str(refusal)}
-            return render(request, "capture/refused.html", context, status=403)
+            return refused(request, str(refusal), permission=MARKETING_ACCESS_PERMISSION, section="conversations")
         else:
             messages.success(request, "Chatflow saved.")
             return redirect("conversations:edit", pk=chatflow.pk)

@@ -41,7 +41,13 @@ urlpatterns = [
     path("", include("leadforms.public_urls")),
     path("", include("conversations.public_urls")),
     path("", include("engagements.public_urls")),
+    path("invitation/", include("accounts.public_urls")),  # an invited user sets a first password
     path("healthz", health, name="health"),
     # Last: any other path under the API prefixes is HubSpot's JSON 404, for every method.
     *unknown_path_patterns,
 ]
+
+# Refusals, missing pages and unreadable requests answer inside the normal page, with the navigation.
+handler400 = "crm.refusals.bad_request"
+handler403 = "crm.refusals.permission_denied"
+handler404 = "crm.refusals.page_not_found"

@@ -13,13 +13,15 @@ import numbers tell nothing). A draft is its uploader's alone.
 import csv
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from crm.refusals import permission_required, refused
 from imports.fields import CONTACT, TARGETS
 from imports.forms import UploadForm
 from imports.models import Import
@@ -33,7 +35,7 @@ from imports.services import (
     import_start,
     import_upload,
 )
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.services import TierGuardRefused
 
 NO_ACCESS = "You need the Marketing contact access permission to set contacts as marketing contacts."
@@ -49,8 +51,15 @@ def _import_or_404(request, pk: int) -> Import:
 
 
 def _refused(request, message: str) -> HttpResponse:
-    context = {"title": "Not allowed", "section": "contacts", "message": message}
-    return render(request, "imports/refused.html", context, status=403)
+    """R30: the refusal page, naming Marketing contact access, with a way back to the imports."""
+    return refused(
+        request,
+        message,
+        permission=MARKETING_ACCESS_PERMISSION,
+        section="contacts",
+        back_url=reverse("imports:index"),
+        back_label="Imports",
+    )
 
 
 def _when(moment) -> str:
@@ -58,7 +67,7 @@ def _when(moment) -> str:
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_list(request):
     context = {"title": "Imports", "section": "contacts", "imports": imports_recent(user=request.user)}
     return render(request, "imports/index.html", context)
@@ -68,7 +77,7 @@ UPLOAD_FIELDS = {"contacts": "contacts_file", "companies": "companies_file"}  # 
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_new(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -122,7 +131,7 @@ def _mapping_tables(imp: Import, mapping: dict[str, list[str]], errors: dict[str
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_map(request, pk: int):
     imp = _import_or_404(request, pk)
     if imp.state != Import.State.DRAFT:
@@ -172,7 +181,7 @@ def import_map(request, pk: int):
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 @require_POST
 def import_cancel(request, pk: int):
     imp = _import_or_404(request, pk)
@@ -209,7 +218,7 @@ def import_payload(imp: Import) -> dict:
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_detail(request, pk: int):
     imp = _import_or_404(request, pk)
     if imp.state == Import.State.DRAFT:
@@ -225,7 +234,7 @@ def import_detail(request, pk: int):
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_status(request, pk: int):
     imp = _import_or_404(request, pk)
     return JsonResponse(import_payload(imp), headers={"Cache-Control": "no-store"})
@@ -237,7 +246,7 @@ class _Echo:
 
 
 @login_required
-@permission_required(IMPORT_PERMISSION, raise_exception=True)
+@permission_required(IMPORT_PERMISSION)
 def import_errors_csv(request, pk: int, position: int):
     """The error file of one of the import's files: Row, Reason, then the row's original values."""
     imp = _import_or_404(request, pk)

@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import requires
+from crm.refusals import refused
 from integrations.forms import IntegrationCreateForm, RevokeForm, SwitchForm
 from integrations.models import Integration
 from integrations.scopes import SCOPE_CHOICES
@@ -31,7 +33,7 @@ from integrations.services import (
     integration_marketing_on_create_set,
     integration_revoke,
 )
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 
 VIEW_PERMISSION = "integrations.view_integration"
 ADD_PERMISSION = "integrations.add_integration"
@@ -92,8 +94,17 @@ def detail(request, pk: int):
 
 
 def _refused(request, integration: Integration, message: str, *, status: int):
-    context = {"title": integration.name, "section": "settings", "integration": integration, "message": message}
-    return render(request, "integrations/refused.html", context, status=status)
+    """The refusal page, back to the integration; a 403 names Marketing contact access (R30)."""
+    return refused(
+        request,
+        message,
+        status=status,
+        permission=MARKETING_ACCESS_PERMISSION if status == 403 else None,
+        title=integration.name,
+        section="settings",
+        back_url=reverse("integrations:detail", args=[integration.pk]),
+        back_label=f"Back to {integration.name}",
+    )
 
 
 # --- Create --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import requires
 from capture.public import HONEYPOT_FIELD, public_base_url
 from capture.views import setting_context, setting_switch
+from crm.refusals import Refused
 from leadforms.forms import FIELDS_PREFIX, DefinitionForm, field_rows, field_specs
 from leadforms.models import ExternalForm, Form
 from leadforms.selectors import (
@@ -166,16 +167,12 @@ def edit(request, guid):
     if request.method == "GET":
         return _render_editor(request, form, DefinitionForm.for_form(form), field_rows(form))
     if not request.user.has_perm(CHANGE_PERMISSION):
-        return render(request, "capture/refused.html", _refusal("You need permission to edit forms."), status=403)
+        raise Refused(permission=CHANGE_PERMISSION)
     saved, invalid = _save(request, form)
     if saved is None:
         return _render_editor(request, form, *invalid, status=400)
     messages.success(request, f"Form “{saved.name}” saved.")
     return redirect("leadforms:edit", guid=saved.guid)
-
-
-def _refusal(message: str) -> dict:
-    return {"title": "Not allowed", "section": "marketing", "message": message}
 
 
 @requires(CHANGE_PERMISSION)

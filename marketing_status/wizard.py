@@ -34,6 +34,7 @@ from django.views.decorators.http import require_http_methods
 from billing.selectors import next_update_date, subscription_get, usage_get
 from contacts.filters import ContactFilterSet
 from contacts.selection import MAX_PICKED_IDS, InvalidSelection, Selection
+from crm.refusals import refused
 from jobs.models import Job
 from jobs.services import REFUSALS, BulkOutcome, bulk_change_start
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
@@ -159,7 +160,7 @@ def manage(request):
     """R17: the wizard's steps (GET `?step=…`) and its last step, *Update contacts* (POST)."""
     subscription = subscription_get()
     if subscription is None or not subscription.marketing_contacts_enabled:
-        return render(request, "billing/refused.html", {"message": "Marketing contacts are not enabled."}, status=409)
+        return refused(request, "Marketing contacts are not enabled.", status=409, section="billing")
     if request.method == "POST":
         return _update(request, subscription)
     step = request.GET.get("step", "intro")
@@ -233,16 +234,16 @@ def _update(request, subscription):
     try:
         choice = Choice.from_data(request.POST)
     except InvalidSelection as error:
-        return render(request, "billing/refused.html", {"message": str(error)}, status=400)
+        return refused(request, str(error), status=400, section="billing")
     if choice.is_empty:
         messages.error(request, "Choose unengaged contacts or filters and lists first.")
         return redirect(f"{reverse('billing:manage')}?step=review&{choice.params()}")
     try:
         outcomes = choice_apply(choice=choice, user=request.user)
     except MarketingStatusPermissionDenied as refusal:
-        return render(request, "billing/refused.html", {"message": str(refusal)}, status=403)
+        return refused(request, str(refusal), permission=MARKETING_ACCESS_PERMISSION, section="billing")
     except REFUSALS as refusal:
-        return render(request, "billing/refused.html", {"message": str(refusal)}, status=409)
+        return refused(request, str(refusal), status=409, section="billing")
     return _after_update(request, subscription, outcomes)
 
 

@@ -107,12 +107,18 @@ class Outcome:
 
     @property
     def page(self) -> str:
-        return self.response.content.decode()
+        return _without_navigation(self.response.content.decode())
 
     def followed(self) -> str:
         """The page a redirect leads to, with the messages the request left (a GET: it changes nothing)."""
         assert self.response.status_code == 302, self.page
-        return self.client.get(self.response["Location"]).content.decode()
+        return _without_navigation(self.client.get(self.response["Location"]).content.decode())
+
+
+def _without_navigation(page: str) -> str:
+    """The page below the menu, whose marks name the permissions a user lacks on every page."""
+    head, menu, rest = page.partition('<nav aria-label="Main"')
+    return head + rest.partition("</nav>")[2] if menu else page
 
 
 @dataclass(frozen=True)
@@ -124,8 +130,6 @@ class Endpoint:
     permissions: tuple[str, ...] = ()  # the Django permissions it needs besides Marketing contact access
     enabled: bool = True  # marketing contacts enabled on the subscription (R1)
     without_access: Callable[[Outcome], None] | None = None  # when a refusal is not a plain 4xx
-    # R30 says a refusal says why; these answer Django's bare "403 Forbidden" page, which does not.
-    bare_403: bool = False
     holes: dict[Role, str] = field(default_factory=dict)  # known holes: strict xfail, with the reason
 
     @property
@@ -606,18 +610,15 @@ ADMIN_CONTACT_PERMISSIONS = ("contacts.view_contact", "contacts.change_contact",
 SCREEN, ADMIN, API = Surface.SCREEN, Surface.ADMIN, Surface.API
 
 ENDPOINTS = (
-    Endpoint("bulk-set-marketing", SCREEN, _bulk_set_marketing, _became_marketing, CONTACT_PERMISSIONS, bare_403=True),
+    Endpoint("bulk-set-marketing", SCREEN, _bulk_set_marketing, _became_marketing, CONTACT_PERMISSIONS),
     Endpoint(
         "bulk-set-marketing-all-matching",
         SCREEN,
         _bulk_set_marketing_all_matching,
         _became_marketing,
         CONTACT_PERMISSIONS,
-        bare_403=True,
     ),
-    Endpoint(
-        "bulk-set-non-marketing", SCREEN, _bulk_set_non_marketing, _became_pending, CONTACT_PERMISSIONS, bare_403=True
-    ),
+    Endpoint("bulk-set-non-marketing", SCREEN, _bulk_set_non_marketing, _became_pending, CONTACT_PERMISSIONS),
     Endpoint("record-set-marketing", SCREEN, _record_set_marketing, _became_marketing, CONTACT_PERMISSIONS),
     Endpoint("record-set-non-marketing", SCREEN, _record_set_non_marketing, _became_pending, CONTACT_PERMISSIONS),
     Endpoint(
@@ -633,7 +634,7 @@ ENDPOINTS = (
     Endpoint(
         "enable-marketing-contacts", SCREEN, _enable_marketing_contacts, _marketing_contacts_enabled, enabled=False
     ),
-    Endpoint("recycle-bin-restore", SCREEN, _recycle_bin_restore, _restored, CONTACT_PERMISSIONS, bare_403=True),
+    Endpoint("recycle-bin-restore", SCREEN, _recycle_bin_restore, _restored, CONTACT_PERMISSIONS),
     Endpoint(
         "non-hubspot-forms-setting",
         SCREEN,
@@ -722,7 +723,6 @@ ENDPOINTS = (
         _admin_billing_contacts,
         _billing_contacts_changed,
         ("billing.view_subscription", "billing.change_subscription"),
-        bare_403=True,  # the admin's own answer to a view-only user's POST
     ),
     Endpoint("set-marketing", API, _api_set_marketing, _became_marketing),
     Endpoint("set-non-marketing", API, _api_set_non_marketing, _became_pending),
@@ -810,8 +810,7 @@ def _expect_signed_out(endpoint: Endpoint, outcome: Outcome) -> None:
 
 
 def _expect_refused(endpoint: Endpoint, outcome: Outcome) -> None:
-    """A 4xx that names the permission (or, where marked, a bare 403), and nothing changed; the API names the
-    missing scope."""
+    """A 4xx that names the permission, and nothing changed; the API names the missing scope."""
     response = outcome.response
     if endpoint.without_access is not None:
         endpoint.without_access(outcome)
@@ -822,10 +821,7 @@ def _expect_refused(endpoint: Endpoint, outcome: Outcome) -> None:
         assert MARKETING_WRITE in outcome.page
     else:
         assert 400 <= response.status_code < 500, (response.status_code, _changed_tables(outcome), outcome.page)
-        if endpoint.bare_403:
-            assert response.status_code == 403
-        else:
-            assert REASON in outcome.page, outcome.page
+        assert REASON in outcome.page, outcome.page
     _unchanged(outcome)
 
 
@@ -884,3 +880,170 @@ def test_r30_changing_marketing_status_or_the_bill_needs_marketing_contact_acces
 
 def test_r30_the_matrix_names_each_endpoint_once():
     assert len({endpoint.id for endpoint in ENDPOINTS}) == len(ENDPOINTS)
+
+
+# --- Users & groups: each path that creates or changes users or groups × the same four roles ---------------
+# Here "no access" holds everything the path needs but its own Django permission (auth.add_user for
+# invitations, auth.add_group… for groups; the page itself needs auth.change_user), "with access" holds it
+# too. Giving Marketing contact access with a new user or group is what `user_marketing_access_set` allows.
+
+
+@dataclass(frozen=True)
+class AccountEndpoint:
+    name: str
+    setup: Callable[[World], Request]
+    changed: Callable[[Outcome], None]
+    permission: str  # the one a "no access" user lacks
+    others: tuple[str, ...] = ("auth.change_user",)  # what both signed-in roles hold
+
+
+def _account_snapshot() -> dict[str, list]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user_model = get_user_model()
+    return {
+        "users": list(user_model.objects.order_by("pk").values("pk", "username", "email", "password", "is_active")),
+        "groups": list(Group.objects.order_by("pk").values("pk", "name")),
+        "memberships": list(user_model.groups.through.objects.order_by("pk").values("user_id", "group_id")),
+        "user_permissions": list(user_model.user_permissions.through.objects.order_by("pk").values()),
+        "group_permissions": list(Group.permissions.through.objects.order_by("pk").values()),
+        "mail": [message.to for message in _outbox()],
+    }
+
+
+def _outbox() -> list:
+    from django.core import mail
+
+    return list(getattr(mail, "outbox", []))
+
+
+def _invitee_group(world: World):
+    from django.contrib.auth.models import Group
+
+    world.subject = Group.objects.create(name="Matrix team")
+    return world.subject
+
+
+def _account_invite(world: World) -> Request:
+    group = _invitee_group(world)
+    data = {"email": "invitee@example.com", "groups": [group.pk], "marketing_access": "on"}
+    return "POST", "/settings/users/invite/", data
+
+
+def _account_invited(outcome: Outcome) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(email="invitee@example.com")
+    assert not user.has_usable_password() and user.has_perm("marketing_status.marketing_contact_access")
+    assert [message.to for message in _outbox()] == [["invitee@example.com"]]
+
+
+def _account_resend(world: World) -> Request:
+    from accounts.services import user_invite
+
+    world.subject = user_invite(email="invitee@example.com", base_url="http://testserver", actor=world.actor)
+    return "POST", f"/settings/users/{world.subject.pk}/resend-invitation/", {}
+
+
+def _account_resent(outcome: Outcome) -> None:
+    assert [message.to for message in _outbox()] == [["invitee@example.com"]]
+
+
+def _account_deactivate(world: World) -> Request:
+    world.subject = UserFactory()
+    return "POST", f"/settings/users/{world.subject.pk}/active/", {"value": "0"}
+
+
+def _account_deactivated(outcome: Outcome) -> None:
+    outcome.world.subject.refresh_from_db()
+    assert outcome.world.subject.is_active is False
+
+
+def _account_group_create(world: World) -> Request:
+    world.subject = UserFactory()
+    return (
+        "POST",
+        "/settings/users/groups/new/",
+        {"name": "New team", "members": [world.subject.pk], "marketing_access": "on"},
+    )
+
+
+def _account_group_created(outcome: Outcome) -> None:
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="New team")
+    assert list(group.user_set.all()) == [outcome.world.subject] and group.permissions.count() == 1
+
+
+def _account_group_rename(world: World) -> Request:
+    return "POST", f"/settings/users/groups/{_invitee_group(world).pk}/", {"name": "Renamed team"}
+
+
+def _account_group_renamed(outcome: Outcome) -> None:
+    outcome.world.subject.refresh_from_db()
+    assert outcome.world.subject.name == "Renamed team"
+
+
+def _account_group_delete(world: World) -> Request:
+    return "POST", f"/settings/users/groups/{_invitee_group(world).pk}/delete/", {"confirm": "yes"}
+
+
+def _account_group_deleted(outcome: Outcome) -> None:
+    from django.contrib.auth.models import Group
+
+    assert not Group.objects.filter(pk=outcome.world.subject.pk).exists()
+
+
+ACCOUNT_ENDPOINTS = (
+    AccountEndpoint("invite-user", _account_invite, _account_invited, "auth.add_user"),
+    AccountEndpoint("resend-invitation", _account_resend, _account_resent, "auth.add_user"),
+    AccountEndpoint(
+        "deactivate-user", _account_deactivate, _account_deactivated, "auth.change_user", others=("auth.add_user",)
+    ),
+    AccountEndpoint("create-group", _account_group_create, _account_group_created, "auth.add_group"),
+    AccountEndpoint("rename-group", _account_group_rename, _account_group_renamed, "auth.change_group"),
+    AccountEndpoint("delete-group", _account_group_delete, _account_group_deleted, "auth.delete_group"),
+)
+
+
+def _account_user(endpoint: AccountEndpoint, *, granted: bool):
+    user = UserFactory(is_staff=True)
+    for name in (*endpoint.others, *([endpoint.permission] if granted else [])):
+        app_label, codename = name.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return user
+
+
+def _account_client(endpoint: AccountEndpoint, role: Role) -> Client:
+    if role is Role.TOKEN_WITHOUT_SCOPE:
+        return Client(headers={"Authorization": f"Bearer {_token(marketing=True)}"})
+    client = Client()
+    if role in (Role.NO_ACCESS, Role.WITH_ACCESS):
+        client.force_login(_account_user(endpoint, granted=role is Role.WITH_ACCESS))
+    return client
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("endpoint", ACCOUNT_ENDPOINTS, ids=[endpoint.name for endpoint in ACCOUNT_ENDPOINTS])
+def test_users_and_groups_paths_need_their_permission(endpoint, role, mailoutbox, django_capture_on_commit_callbacks):
+    """Anonymous (or a bare API token) is sent to sign in; without the permission, a 403 and nothing changed."""
+    world = World(owner=UserFactory(is_staff=True, is_superuser=True))
+    client = _account_client(endpoint, role)
+    method, path, data = endpoint.setup(world)
+    mailoutbox.clear()
+    before = _account_snapshot()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method.lower())(path, data)
+
+    outcome = Outcome(world, client, response, {}, {})
+    if role is Role.WITH_ACCESS:
+        assert response.status_code == 302, outcome.page
+        endpoint.changed(outcome)
+        return
+    if role is Role.NO_ACCESS:
+        assert response.status_code == 403, outcome.page
+    else:
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    assert _account_snapshot() == before

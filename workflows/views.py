@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import requires
-from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from crm.refusals import refused
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from workflows import forms as editor
 from workflows.models import ActionKind, Workflow
 from workflows.selectors import (
@@ -61,9 +62,9 @@ def _workflow_or_404(pk: int) -> Workflow:
     return workflow
 
 
-def _refused(request, message: str):
-    context = {"title": "Not allowed", "section": SECTION, "message": message}
-    return render(request, "capture/refused.html", context, status=403)
+def _refused(request, message: str, *, permission: str = MARKETING_ACCESS_PERMISSION):
+    """The refusal page naming `permission` (by default R30's Marketing contact access)."""
+    return refused(request, message, permission=permission, section=SECTION)
 
 
 # --- List ----------------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ def edit(request, pk: int):
     if request.method == "GET":
         return _render_editor(request, workflow, _editor(request, workflow))
     if not request.user.has_perm(CHANGE_PERMISSION):
-        return _refused(request, NO_CHANGE)
+        return _refused(request, NO_CHANGE, permission=CHANGE_PERMISSION)
     if "command" in request.POST:
         return _render_editor(request, workflow, _after_command(request, workflow))
     saved, form, status = _save(request, workflow)
