@@ -97,7 +97,10 @@ def _rows(response, table_id: str) -> list[list[str]]:
     assert table, f"no table {table_id}"
     body = re.search(r"<tbody>(.*?)</tbody>", table.group(0), re.DOTALL).group(1)
     return [
-        [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
+        [
+            re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)
+        ]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
     ]
 
@@ -184,11 +187,13 @@ def test_b3_usage_lists_marketing_contacts_added_per_day_and_source(client, sale
     client.force_login(sales_user)
     response = client.get(USAGE)
     # Not counted: the R12 cancel (marketing → marketing), pending switches, the renewal flip, R1.
+    # Sources by label and name; "form-7" and "import-3" name no form or import (deleted ones).
+    user = marketer.get_full_name() or marketer.username
     assert _rows(response, "additions-table") == [
-        ["20 Mar 2026", "CONTACT_IMPORT", "import-3", "3"],
-        ["20 Mar 2026", "USER_SET", str(marketer.pk), "2"],
-        ["12 Mar 2026", "FORM_SUBMISSION", "form-7", "6"],
-        ["10 Mar 2026", "USER_SET", str(marketer.pk), "4"],  # R3: a manual creation's source is its creator
+        ["20 Mar 2026", "Contact import", "Deleted import", "3"],
+        ["20 Mar 2026", "Set by a user", user, "2"],
+        ["12 Mar 2026", "Form submission", "Deleted form", "6"],
+        ["10 Mar 2026", "Set by a user", user, "4"],  # R3: a manual creation's source is its creator
     ]
 
 
@@ -203,10 +208,11 @@ def test_b3_additions_chart_has_one_stacked_bar_per_day(client, sales_user, mark
         for index, group in enumerate(groups)
         if group.findall("rect")
     }
+    user = marketer.get_full_name() or marketer.username
     assert segments == {
-        19: [f"10 Mar: 4 from USER_SET {marketer.pk}"],
-        21: ["12 Mar: 6 from FORM_SUBMISSION form-7"],
-        29: ["20 Mar: 3 from CONTACT_IMPORT import-3", f"20 Mar: 2 from USER_SET {marketer.pk}"],
+        19: [f"10 Mar: 4 from Set by a user: {user}"],
+        21: ["12 Mar: 6 from Form submission: Deleted form"],
+        29: ["20 Mar: 3 from Contact import: Deleted import", f"20 Mar: 2 from Set by a user: {user}"],
     }
     # The busiest day fills the plot; its segments stack on the baseline without overlapping.
     import_bar, user_bar = groups[29].findall("rect")
@@ -218,7 +224,11 @@ def test_b3_additions_cover_only_the_last_30_days(client, sales_user, usage_data
     frozen_clock.move_to(_at(10, 12, month=4))  # the window now starts on 11 March
     client.force_login(sales_user)
     response = client.get(USAGE)
-    assert [row[:3] for row in _rows(response, "additions-table")][-1] == ["12 Mar 2026", "FORM_SUBMISSION", "form-7"]
+    assert [row[:3] for row in _rows(response, "additions-table")][-1] == [
+        "12 Mar 2026",
+        "Form submission",
+        "Deleted form",
+    ]
     assertNotContains(response, "10 Mar 2026</td>")
 
 
@@ -235,7 +245,9 @@ def test_b3_usage_without_additions_says_so(client, sales_user, frozen_subscript
 def test_r24_usage_lists_tier_upgrades_with_time_limits_count_and_cause(client, sales_user, usage_data):
     client.force_login(sales_user)
     response = client.get(USAGE)
-    assert _rows(response, "upgrades-table") == [["20 Mar 2026, 10:00", "10 → 15", "12", "CONTACT_IMPORT import-3"]]
+    assert _rows(response, "upgrades-table") == [
+        ["20 Mar 2026, 10:00", "10 → 15", "12", "Contact import: Deleted import"]
+    ]
 
 
 def test_r24_usage_without_upgrades_says_so(client, sales_user, frozen_subscription):
