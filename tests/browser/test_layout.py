@@ -5,6 +5,7 @@ opens full-width lists. Screenshots of both widths go to docs/screenshots/ (`mak
 import itertools
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from contacts.models import ContactList
@@ -31,7 +32,7 @@ def admin(db):
 @pytest.fixture
 def account(subscription, admin):
     """An account with what the pages list: contacts (one with a very long email, unengaged ones for the
-    wizard, one in a list), a form, and a workflow that sets marketing status."""
+    wizard, one in a list), a form, a workflow that sets marketing status, and a group of two users."""
     actor = Actor.for_user(admin)
     long_one = contacts_create(
         data=[
@@ -63,7 +64,10 @@ def account(subscription, admin):
         actions=[ActionSpec("SET_MARKETING_STATUS", {"marketing": True})],
         actor=actor,
     )
-    return {"contact": long_one, "form": form, "workflow": workflow}
+    group = Group.objects.create(name="Marketing team of the international logistics summit")
+    admin.groups.add(group)
+    UserFactory(username="maximiliana", email=LONG_EMAIL, first_name="Maximiliana").groups.add(group)
+    return {"contact": long_one, "form": form, "workflow": workflow, "group": group}
 
 
 PAGES = {
@@ -78,6 +82,7 @@ PAGES = {
     "users": lambda data: "/settings/users/",
     "invite-user": lambda data: "/settings/users/invite/",
     "new-group": lambda data: "/settings/users/groups/new/",
+    "edit-group": lambda data: f"/settings/users/groups/{data['group'].pk}/",
     # The other pages of the navigation, so that every page is measured.
     "lists": lambda data: "/contacts/lists/",
     "recycle-bin": lambda data: "/contacts/recycle-bin/",
@@ -95,7 +100,7 @@ PAGES = {
     "new-contact": lambda data: "/contacts/new/",
 }
 
-SCREENSHOTS = {"index", "record", "usage", "workflows"}  # the README's; the others are measured only
+SCREENSHOTS = {"index", "record", "usage", "workflows", "users"}  # the README's; the others are measured only
 
 
 def _open(page, width: str, path: str):
@@ -242,3 +247,15 @@ def test_the_measure_names_what_overflows_and_spares_what_scrolls_by_design(page
     assert offenders[1].startswith('div#too-wide passes main.page "Subscription Set up your account')
     assert offenders[1].endswith(" by 222px")
     assert len(offenders) == 2  # not the wider box inside the table wrapper, which scrolls by design
+
+
+@pytest.mark.parametrize("name", ["index", "users"])
+def test_the_columns_kept_in_view_leave_room_for_the_others_on_a_phone(page, sign_in, admin, account, name):
+    """Long names wrap in the sticky column, so that it never covers the columns scrolled under it."""
+    sign_in(admin)
+    _open(page, "phone", PAGES[name](account))
+    widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll(".table-wrap td")]
+      .filter((cell) => getComputedStyle(cell).position === "sticky")
+      .map((cell) => cell.getBoundingClientRect().right - cell.closest(".table-wrap").getBoundingClientRect().left))""")
+
+    assert 0 < widest <= 0.6 * 366  # the wrapper is 366 px wide inside the page's padding
