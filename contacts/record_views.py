@@ -8,8 +8,7 @@ Views only parse input, check permissions and call services; every marketing wri
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -19,7 +18,7 @@ from billing.selectors import next_update_date, subscription_get
 from contacts.forms import ContactCreateForm, ContactEditForm
 from contacts.models import Contact
 from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_create
-from crm.refusals import permission_required
+from crm.sources import SourceName, sources_resolve
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
@@ -40,29 +39,36 @@ def _next_update() -> date | None:
     return next_update_date(subscription=subscription) if subscription else None
 
 
-def _actor_label(change: MarketingStatusChange) -> str:
-    if change.actor_type == ActorKind.USER:
-        user = change.actor_user
-        return (user.get_full_name() or user.get_username()) if user else f"User {change.actor_id} (deleted)"
+def _label(enum, value: str) -> str:
+    """The readable label of a stored enum value; a value the enum no longer knows is shown as it is."""
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
+
+
+def _actor(change: MarketingStatusChange, names: dict) -> SourceName | str:
     if change.actor_type == ActorKind.SYSTEM:
-        return f"System ({change.actor_id})" if change.actor_id else "System"
-    return f"{ActorKind(change.actor_type).name.title()} {change.actor_id}".strip()
+        return ActorKind.SYSTEM.label
+    return names.get((change.actor_type, change.actor_id), _label(ActorKind, change.actor_type))
 
 
-def _source_name(contact: Contact) -> str:
-    """`hs_marketable_reason_id`, with the user's name when a user set it."""
-    reason_id = contact.marketable_reason_id
-    if contact.marketable_reason_type == ReasonType.USER_SET and reason_id.isdigit():
-        user = get_user_model().objects.filter(pk=int(reason_id)).first()
-        if user:
-            return f"{user.get_full_name() or user.get_username()} (user {reason_id})"
-    return reason_id
+def _names(contact: Contact, changes: list[MarketingStatusChange]) -> dict:
+    """Every source and actor the page names, resolved in one batch (a query per kind, not per row)."""
+    pairs = [
+        (contact.marketable_reason_type, contact.marketable_reason_id),
+        (contact.creation_tool, contact.creation_source_id),
+    ]
+    for change in changes:
+        pairs += [(change.reason_type, change.reason_id), (change.actor_type, change.actor_id)]
+    return sources_resolve(pairs)
 
 
-def _marketing_properties(contact: Contact) -> list[tuple[str, str, str]]:
+def _marketing_properties(contact: Contact, names: dict) -> list[tuple[str, str, object]]:
     """The four hs_marketable_* properties as (internal name, label, shown value), labels from the spec."""
     props = contact.hs_marketable_properties()
     status = {"true": "Marketing contact", "false": "Non-marketing contact"}.get(props["hs_marketable_status"], "")
+    reason_type = contact.marketable_reason_type
     return [
         ("hs_marketable_status", "Marketing contact status", status),
         (
@@ -70,12 +76,16 @@ def _marketing_properties(contact: Contact) -> list[tuple[str, str, str]]:
             "Marketing contact until next update",
             "Yes" if contact.marketable_until_renewal else "",
         ),
-        ("hs_marketable_reason_type", "Marketing contact status source type", props["hs_marketable_reason_type"]),
-        ("hs_marketable_reason_id", "Marketing contact status source name", _source_name(contact)),
+        ("hs_marketable_reason_type", "Marketing contact status source type", _label(ReasonType, reason_type)),
+        (
+            "hs_marketable_reason_id",
+            "Marketing contact status source name",
+            names.get((reason_type, contact.marketable_reason_id), ""),
+        ),
     ]
 
 
-def _plain_properties(contact: Contact) -> list[tuple[str, object]]:
+def _plain_properties(contact: Contact, names: dict) -> list[tuple[str, object]]:
     return [
         ("Email", contact.email or ""),
         ("First name", contact.first_name),
@@ -85,23 +95,22 @@ def _plain_properties(contact: Contact) -> list[tuple[str, object]]:
         ("Lifecycle stage", contact.get_lifecycle_stage_display()),
         ("Email subscription", contact.get_email_subscription_display()),
         ("Email hard bounced", "Yes" if contact.email_hard_bounced else "No"),
-        ("Creation tool", contact.creation_tool),
-        ("Creation source", contact.creation_source_id),
+        ("Creation tool", contact.get_creation_tool_display()),
+        ("Creation source", names.get((contact.creation_tool, contact.creation_source_id), "")),
         ("Create date", contact.created_at),
         ("Last modified", contact.updated_at),
     ]
 
 
-def _history(contact: Contact) -> list[dict]:
-    changes = contact.marketing_history.select_related("actor_user").order_by("-changed_at", "-pk")
+def _history(changes: list[MarketingStatusChange], names: dict) -> list[dict]:
     return [
         {
             "changed_at": change.changed_at,
             "old_label": change.old_label,
             "new_label": change.new_label,
-            "reason_type": change.reason_type,
-            "reason_id": change.reason_id,
-            "actor": _actor_label(change),
+            "reason_type": _label(ReasonType, change.reason_type) if change.reason_type else "",
+            "source": names.get((change.reason_type, change.reason_id), ""),
+            "actor": _actor(change, names),
         }
         for change in changes
     ]
@@ -109,13 +118,15 @@ def _history(contact: Contact) -> list[dict]:
 
 def _render_record(request, contact: Contact, *, status: int = 200, **extra):
     memberships = contact.list_memberships.select_related("contact_list").order_by("contact_list__name")
+    changes = list(contact.marketing_history.order_by("-changed_at", "-pk"))
+    names = _names(contact, changes)
     context = {
         "title": str(contact),
         "section": "contacts",
         "contact": contact,
-        "properties": _plain_properties(contact),
-        "marketing_properties": _marketing_properties(contact),
-        "history": _history(contact),
+        "properties": _plain_properties(contact, names),
+        "marketing_properties": _marketing_properties(contact, names),
+        "history": _history(changes, names),
         "memberships": memberships,
         "next_update": _next_update(),
         "may_change_status": Actor.for_user(request.user).may_change_status(),
@@ -180,7 +191,7 @@ def record_status(request, pk: int):
 
 
 @login_required
-@permission_required("contacts.change_contact")
+@permission_required("contacts.change_contact", raise_exception=True)
 def record_edit(request, pk: int):
     """Edit plain properties through `contact_update`; marketing status is not editable here."""
     contact = get_object_or_404(Contact, pk=pk, archived_at__isnull=True)
@@ -200,7 +211,7 @@ def record_edit(request, pk: int):
 
 
 @login_required
-@permission_required("contacts.add_contact")
+@permission_required("contacts.add_contact", raise_exception=True)
 def record_create(request):
     """R3: create a contact manually, non-marketing unless the creator (with R30's permission) chooses marketing."""
     allowed = Actor.for_user(request.user).may_change_status()

@@ -46,7 +46,7 @@ def test_create_marketing_contact_then_set_it_non_marketing(
     page.wait_for_url(f"**/contacts/{contact.pk}/")
     assert page.locator("h1").inner_text() == "Grace Hopper"
     assert property_value(page, "hs_marketable_status") == "Marketing contact"
-    assert property_value(page, "hs_marketable_reason_type") == "USER_SET"
+    assert property_value(page, "hs_marketable_reason_type") == "Set by a user"
     history = page.locator("#history tbody tr")
     assert history.count() == 1
     assert "(none) → Marketing" in history.first.inner_text()

@@ -71,7 +71,8 @@ def test_r18_build_a_workflow_switch_it_on_and_see_leads_become_marketing(
 
     page.goto(f"/contacts/{leads[0].pk}/")
     expect(page.locator('[data-property="hs_marketable_status"]')).to_have_text("Marketing contact")
-    expect(page.locator('[data-property="hs_marketable_reason_type"]')).to_have_text("WORKFLOW")
+    expect(page.locator('[data-property="hs_marketable_reason_type"]')).to_have_text("Workflow")
+    expect(page.locator('[data-property="hs_marketable_reason_id"] a')).to_have_text("Nurture leads")
     enrollment = page.locator("#workflow-enrollments [data-enrollment]")
     expect(enrollment).to_contain_text("Nurture leads")
     expect(enrollment.locator("[data-state]")).to_have_text("Completed")

@@ -111,8 +111,8 @@ def test_record_shows_plain_and_marketing_properties_with_spec_labels(client, su
         assert f">{label}</dt>" in html
     assert property_value(html, "hs_marketable_status") == "Marketing contact"
     assert property_value(html, "hs_marketable_until_renewal") == ""
-    assert property_value(html, "hs_marketable_reason_type") == "USER_SET"
-    assert property_value(html, "hs_marketable_reason_id") == f"{marketer.username} (user {marketer.pk})"
+    assert property_value(html, "hs_marketable_reason_type") == "Set by a user"
+    assert property_value(html, "hs_marketable_reason_id") == (marketer.get_full_name() or marketer.username)
 
 
 def test_non_marketing_record_shows_non_marketing_contact(client, subscription, marketer, marketer_actor):
@@ -145,10 +145,11 @@ def test_history_is_newest_first_with_source_and_actor(client, subscription, mar
     history = html[html.index('id="history"') :]
     rows = re.findall(r"<tr>\s*<td>.*?</tr>", history, re.S)
     cells = [[re.sub(r"\s+", " ", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+    user = f'<a href="/settings/users/">{marketer.get_full_name() or marketer.username}</a>'
     assert [row[1:] for row in cells] == [
-        ["Marketing → Marketing until next update", "USER_SET", str(marketer.pk), marketer.username],
-        ["Non-marketing → Marketing", "INTEGRATOR_SET", "app-3", "Integration app-3"],
-        ["(none) → Non-marketing", "CONTACT_IMPORT", "import-9", "Import import-9"],
+        ["Marketing → Marketing until next update", "Set by a user", user, user],
+        ["Non-marketing → Marketing", "Set by an integration", *['<span class="muted">Deleted integration</span>'] * 2],
+        ["(none) → Non-marketing", "Contact import", *['<span class="muted">Deleted import</span>'] * 2],
     ]
 
 
