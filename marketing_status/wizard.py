@@ -35,6 +35,7 @@ from billing.selectors import next_update_date, subscription_get, usage_get
 from contacts.filters import ContactFilterSet
 from contacts.selection import MAX_PICKED_IDS, InvalidSelection, Selection
 from crm.refusals import refused
+from crm.sources import sources_resolve
 from jobs.models import Job
 from jobs.services import REFUSALS, BulkOutcome, bulk_change_start
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
@@ -175,12 +176,19 @@ def _intro(request, subscription):
 
 def _unengaged(request, subscription):
     contacts = unengaged_marketing_contacts()
+    sample = list(contacts.order_by("pk")[:SAMPLE_SIZE])
+    names = sources_resolve((contact.marketable_reason_type, contact.marketable_reason_id) for contact in sample)
     return _render(
         request,
         "unengaged",
         {
             "count": contacts.count(),
-            "sample": contacts.order_by("pk")[:SAMPLE_SIZE],
+            "sample": sample,
+            # each sampled contact with its status source by name (one query per kind of source)
+            "sample_rows": [
+                (contact, names.get((contact.marketable_reason_type, contact.marketable_reason_id)))
+                for contact in sample
+            ],
             "checked": request.GET.get("unengaged") != "0",
         },
     )
