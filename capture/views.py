@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from capture.forms import SwitchForm
 from capture.selectors import setting_changes, setting_history, status_setting_tools
-from capture.sources import source_names
 from crm.refusals import refused
+from crm.sources import sources_resolve
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CONFIGURABLE_TOOL_DEFAULTS, CreationTool
 from marketing_status.selectors import creation_tool_setting_get
@@ -73,7 +73,7 @@ def settings_page(request):
     """R6's account-wide setting, every tool that sets marketing status now (with a warning where whoever
     switched it on may no longer), and every change of any tool's setting (forms, chatflows, integrations)."""
     changes = list(setting_changes())
-    names = source_names((change.tool, change.source_id) for change in changes)
+    names = sources_resolve((change.tool, change.source_id) for change in changes)
     context = {
         "title": "Lead capture",
         "section": "settings",

@@ -60,7 +60,7 @@ def transcript(*, conversation: Conversation) -> QuerySet:
 
 
 def chatflows_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """Chatflow id -> (name, editor URL), for pages that list settings by source id (`capture.sources`)."""
+    """Chatflow id -> (name, editor URL), for pages that name it by id (`crm.sources`)."""
     ids = [int(source_id) for source_id in source_ids if source_id.isdigit()]
     rows = Chatflow.objects.filter(pk__in=ids).values_list("pk", "name")
     return {str(pk): (name, reverse("conversations:edit", args=[pk])) for pk, name in rows}

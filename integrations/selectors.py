@@ -54,7 +54,7 @@ def integration_setting_history(*, integration: Integration) -> QuerySet:
 
 
 def integrations_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """Integration id -> (name, detail URL), for pages that list settings by source id (`capture.sources`)."""
+    """Integration id -> (name, detail URL), for pages that name it by id (`crm.sources`)."""
     ids = [int(source_id) for source_id in source_ids if source_id.isdigit()]
     rows = Integration.objects.filter(pk__in=ids).values_list("pk", "name")
     return {str(pk): (name, reverse("integrations:detail", args=[pk])) for pk, name in rows}

@@ -6,13 +6,12 @@ class LeadformsConfig(AppConfig):
     verbose_name = "Forms"
 
     def ready(self):
-        from capture.sources import register, register_status_tools
+        from capture.sources import register_status_tools
         from crm.sources import sources_register
-        from leadforms.selectors import forms_by_source_id, forms_named, forms_setting_status
+        from leadforms.selectors import forms_named, forms_setting_status
         from marketing_status.actors import ActorKind
         from marketing_status.policy import CreationTool, ReasonType
 
-        register(CreationTool.HUBSPOT_FORM, forms_by_source_id)
         register_status_tools(forms_setting_status)
         form_types = (
             ReasonType.FORM_SUBMISSION,

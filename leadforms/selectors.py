@@ -117,7 +117,7 @@ def form_definition(*, form: Form, portal_id: str) -> dict:
 
 
 def forms_by_source_id(source_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """Form guid -> (name, editor URL), for pages that list settings by source id (`capture.sources`)."""
+    """Form guid -> (name, editor URL), for pages that name it by id (`crm.sources`)."""
     guids = [source_id for source_id in source_ids if _is_uuid(source_id)]
     rows = Form.objects.filter(guid__in=guids).values_list("guid", "name")
     return {str(guid): (name, reverse("leadforms:edit", args=[guid])) for guid, name in rows}
