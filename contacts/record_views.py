@@ -8,7 +8,7 @@ Views only parse input, check permissions and call services; every marketing wri
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from billing.selectors import next_update_date, subscription_get
 from contacts.forms import ContactCreateForm, ContactEditForm
 from contacts.models import Contact
 from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_create
+from crm.refusals import permission_required
 from crm.sources import SourceName, sources_resolve
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
@@ -191,7 +192,7 @@ def record_status(request, pk: int):
 
 
 @login_required
-@permission_required("contacts.change_contact", raise_exception=True)
+@permission_required("contacts.change_contact")
 def record_edit(request, pk: int):
     """Edit plain properties through `contact_update`; marketing status is not editable here."""
     contact = get_object_or_404(Contact, pk=pk, archived_at__isnull=True)
@@ -211,7 +212,7 @@ def record_edit(request, pk: int):
 
 
 @login_required
-@permission_required("contacts.add_contact", raise_exception=True)
+@permission_required("contacts.add_contact")
 def record_create(request):
     """R3: create a contact manually, non-marketing unless the creator (with R30's permission) chooses marketing."""
     allowed = Actor.for_user(request.user).may_change_status()
