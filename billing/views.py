@@ -169,13 +169,6 @@ class NamedAddition:
     source: SourceName | None
 
 
-def _type_label(reason_type: str) -> str:
-    try:
-        return ReasonType(reason_type).label
-    except ValueError:
-        return reason_type
-
-
 def _pair(row: DailyAddition) -> tuple[str, str]:
     return row.reason_type, row.reason_id
 
@@ -204,7 +197,9 @@ def usage(request):
         "usage": usage,
         "periods": periods,
         "period_chart": period_chart(periods, tier_limit=usage.tier_limit),
-        "additions": [NamedAddition(row, _type_label(row.reason_type), names.get(_pair(row))) for row in additions],
+        "additions": [
+            NamedAddition(row, ReasonType.label_of(row.reason_type), names.get(_pair(row))) for row in additions
+        ],
         "additions_chart": additions_chart(additions, today=timezone.localdate(now), days=ADDITION_DAYS, names=names),
         "tier_upgrades": [(upgrade, names.get(_cause(upgrade))) for upgrade in upgrades],
         "may_change_guard": tier_guard_may_change(user=request.user),
@@ -338,7 +333,7 @@ def period_chart(periods: list[BillingPeriod], *, tier_limit: int) -> Chart:
 def _source_name(row: DailyAddition, names: dict) -> str:
     """The source as plain text for the chart: "Form submission: Newsletter signup"."""
     source = names.get(_pair(row))
-    label = _type_label(row.reason_type) or "No source"
+    label = ReasonType.label_of(row.reason_type) or "No source"
     return f"{label}: {source.name}" if source else label
 
 

@@ -40,18 +40,10 @@ def _next_update() -> date | None:
     return next_update_date(subscription=subscription) if subscription else None
 
 
-def _label(enum, value: str) -> str:
-    """The readable label of a stored enum value; a value the enum no longer knows is shown as it is."""
-    try:
-        return enum(value).label
-    except ValueError:
-        return value
-
-
 def _actor(change: MarketingStatusChange, names: dict) -> SourceName | str:
     if change.actor_type == ActorKind.SYSTEM:
         return ActorKind.SYSTEM.label
-    return names.get((change.actor_type, change.actor_id), _label(ActorKind, change.actor_type))
+    return names.get((change.actor_type, change.actor_id), ActorKind.label_of(change.actor_type))
 
 
 def _names(contact: Contact, changes: list[MarketingStatusChange]) -> dict:
@@ -77,7 +69,7 @@ def _marketing_properties(contact: Contact, names: dict) -> list[tuple[str, str,
             "Marketing contact until next update",
             "Yes" if contact.marketable_until_renewal else "",
         ),
-        ("hs_marketable_reason_type", "Marketing contact status source type", _label(ReasonType, reason_type)),
+        ("hs_marketable_reason_type", "Marketing contact status source type", ReasonType.label_of(reason_type)),
         (
             "hs_marketable_reason_id",
             "Marketing contact status source name",
@@ -109,7 +101,7 @@ def _history(changes: list[MarketingStatusChange], names: dict) -> list[dict]:
             "changed_at": change.changed_at,
             "old_label": change.old_label,
             "new_label": change.new_label,
-            "reason_type": _label(ReasonType, change.reason_type) if change.reason_type else "",
+            "reason_type": ReasonType.label_of(change.reason_type) if change.reason_type else "",
             "source": names.get((change.reason_type, change.reason_id), ""),
             "actor": _actor(change, names),
         }

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from marketing_status.policy import ReasonType
+from marketing_status.policy import Labelled, ReasonType
 
 MARKETING_ACCESS_PERMISSION = "marketing_status.marketing_contact_access"
 MARKETING_WRITE_SCOPE = "marketing-contacts.write"
 
 
-class ActorKind(StrEnum):
+class ActorKind(Labelled, StrEnum):
     USER = "USER"
     INTEGRATION = "INTEGRATION"
     WORKFLOW = "WORKFLOW"
@@ -30,10 +30,6 @@ class ActorKind(StrEnum):
     def label(self) -> str:
         """What screens show; the API keeps the value."""
         return ACTOR_KIND_LABELS[self]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
 
 
 ACTOR_KIND_LABELS: dict[ActorKind, str] = {

@@ -9,7 +9,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
-class ReasonType(StrEnum):
+class Labelled:
+    """For an enum whose members have a `label`: its form choices, and the label of a stored value."""
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """A value the enum no longer knows is shown as it is."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+
+class ReasonType(Labelled, StrEnum):
     """`hs_marketable_reason_type`: what set a contact's marketing status."""
 
     INITIAL_STATE = "INITIAL_STATE"
@@ -28,12 +44,8 @@ class ReasonType(StrEnum):
         """What screens show; the API keeps the value."""
         return REASON_TYPE_LABELS[self]
 
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
 
-
-class CreationTool(StrEnum):
+class CreationTool(Labelled, StrEnum):
     """What created a contact (R2–R9)."""
 
     MANUAL = "MANUAL"
@@ -57,10 +69,6 @@ class CreationTool(StrEnum):
     def label(self) -> str:
         """What screens show; the API keeps the value."""
         return CREATION_TOOL_LABELS[self]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
 
 
 REASON_TYPE_LABELS: dict[ReasonType, str] = {
