@@ -25,13 +25,14 @@ $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Without DATABASE_URL both start the embedded PostgreSQL server (data in var/postgres) and stop it at the end.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	bin/serve
+	bin/serve --demo
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; one per core by default).
+TEST_WORKERS ?= auto
 test: install-dev
-	CRM_ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+	CRM_ENV=test $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -61,4 +62,5 @@ lock: install-dev
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 clean:
+	if [ -x $(BIN)/python ]; then $(BIN)/python -m crm.embedded_db stop; fi
 	rm -rf $(VENV) var

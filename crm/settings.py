@@ -1,8 +1,9 @@
 """Settings for every environment, read from the process environment (12-factor).
 
 `CRM_ENV` is the one switch: `development` (default), `test` or `production`. With no `DATABASE_URL`
-the app runs on SQLite, and with no `CELERY_BROKER_URL` on Celery's filesystem transport, so that
-`make run` needs no server; set both to run on PostgreSQL and Redis. See `.env.example`.
+the app runs on the embedded PostgreSQL server (crm/embedded_db.py), and with no `CELERY_BROKER_URL` on
+Celery's filesystem transport, so that `make run` needs no server; set both to run on your own
+PostgreSQL and Redis. See `.env.example`.
 """
 
 import datetime as dt
@@ -12,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from crm import embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CRM_VAR_DIR", BASE_DIR / "var"))
@@ -116,29 +119,18 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
-SQLITE_OPTIONS = {
-    # Web, worker and beat share one file: wait for the write lock instead of failing, take it at
-    # BEGIN so that a read-then-write transaction cannot deadlock, and let readers run beside a writer.
-    "timeout": 30,
-    "transaction_mode": "IMMEDIATE",
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-}
+# PostgreSQL only (15 or newer): the guarded set-based switches, row locks with SKIP LOCKED, COPY imports
+# and partial indexes are PostgreSQL's. Without DATABASE_URL, the embedded server of crm/embedded_db.py
+# (started by bin/serve, the Makefile and the test session) holds the data in var/postgres.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
-            "OPTIONS": SQLITE_OPTIONS,
-        }
-    }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"].setdefault("OPTIONS", SQLITE_OPTIONS)
-    DATABASES["default"]["TEST"] = (
-        {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("CRM_SQLITE_FILE_TESTS", False) else {}
-    )
+    DATABASES = {"default": embedded_db.connection_settings(VAR_DIR)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://…).")
+if TESTING:
+    # A test database is thrown away: commits need not wait for the disk.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,17 +1,43 @@
-"""Shared fixtures. Tests use the real database of the run (SQLite or PostgreSQL) and real services."""
+"""Shared fixtures. Tests use the real database of the run (PostgreSQL: the embedded server or DATABASE_URL's)
+and real services."""
 
 import datetime as dt
+import os
 import uuid
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 
 from billing.policy import BillingCycle, HubTier
 from billing.services import subscription_create
+from crm import embedded_db
 from crm.celery import app as celery_app
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.services import marketing_contacts_enable
 from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    """Without DATABASE_URL, the session runs on the embedded PostgreSQL server: start it once, in the main
+    process (pytest-xdist's workers find it running), and stop it at the end if this session started it."""
+    if os.environ.get("DATABASE_URL") or hasattr(config, "workerinput"):
+        return
+    config._embedded_db_started = embedded_db.ensure_running(settings.VAR_DIR)
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_embedded_db_started", False):
+        embedded_db.stop(settings.VAR_DIR)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Tests that start a real Celery worker share the Redis broker's queues: under pytest-xdist they run in
+    one group, one after another, so that no worker takes another test's task (`--dist loadgroup`)."""
+    for item in items:
+        if item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
 
 
 @pytest.fixture(autouse=True)

@@ -54,7 +54,7 @@ def test_database_url() -> str:
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
         credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "localhost"
+    host = quote(db["HOST"] or "localhost", safe="")  # a socket folder percent-encoded, as libpq reads it
     port = f":{db['PORT']}" if db["PORT"] else ""
     return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
