@@ -488,15 +488,14 @@ class _Runner:
 
 
 def _commit_without_waiting_for_disk() -> None:
-    """PostgreSQL: this chunk's COMMIT returns before its WAL reaches the disk.
+    """This chunk's COMMIT returns before its WAL reaches the disk.
 
     Safe here because the chunk carries its own checkpoint: a server crash can lose only the last
     chunks' commits, all of a chunk or none of it, rows and checkpoint together, and the rerun
     imports them again. It never loses a chunk while keeping its checkpoint, nor the reverse.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fail(import_id: int, message: str) -> None:

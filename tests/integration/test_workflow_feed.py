@@ -26,7 +26,7 @@ from workflows import services, steps
 from workflows.models import Enrollment, Workflow, WorkflowMatch
 from workflows.services import workflow_enable, workflow_enroll_existing
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
