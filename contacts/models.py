@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from crm.tasks import task_send
 from crm.transactions import on_commit_once
 from marketing_status.policy import CreationTool, ReasonType
 
@@ -219,15 +220,11 @@ class ContactChangeQuerySet(models.QuerySet):
 def _wake(tasks: list[str]) -> None:
     """Send each consumer's task by name (the contacts app imports no consumer), unless a wake-up of it is
     already waiting (`_wake_claim`): one queued message per consumer, however many writes commit."""
-    from crm.celery import app
-
     for task in tasks:
         if not _wake_claim(task):
             continue
-        if task not in app.tasks:
-            app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
         try:
-            app.signature(task).delay()
+            task_send(task)
         except Exception:  # a lost wake-up only delays: the consumer's sweeper finds the rows
             logger.warning("could not wake %s for contact changes", task, exc_info=True)
             ContactChange.objects.wake_reset(task)

@@ -33,7 +33,7 @@ from django.utils import timezone
 from api.properties import MARKETING_STATUS, PROPERTIES, contact_input
 from billing.selectors import subscription_get
 from contacts.models import Contact, ContactChange, ContactChangeConsumer, ContactList
-from crm.transactions import on_commit_once
+from crm.tasks import task_send_on_commit
 from marketing_status.actors import Actor
 from workflows import policy
 from workflows.errors import WorkflowInvalid
@@ -605,17 +605,3 @@ def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
         _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}))
         ContactChange.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)
-
-
-def task_send_on_commit(task: str, *args: Any) -> None:
-    """Wake `task(*args)` once this transaction commits, once however many chunks of it ask."""
-    on_commit_once((task, args), lambda: task_send(task, *args))
-
-
-def task_send(task: str, *args: Any) -> None:
-    """Wake a task by name (after commit): a lost message costs only a delay, the beat sweeper resends."""
-    from crm.celery import app
-
-    if task not in app.tasks:
-        app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
-    app.signature(task, args=args).delay()

@@ -32,6 +32,7 @@ from api.properties import PROPERTIES, contact_input
 from billing.models import Subscription
 from contacts.models import Contact, ContactChange, ContactList
 from contacts.services import contact_list_add, contact_list_remove, contacts_properties_set
+from crm.tasks import task_send
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import Status
 from marketing_status.services import (
@@ -61,7 +62,6 @@ from workflows.services import (
     id_array,
     ids_in,
     locked_shared,
-    task_send,
     workflow_enroll_existing,
     workflow_match_all,
 )
