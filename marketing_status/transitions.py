@@ -2,12 +2,12 @@
 
 A `Transition` names the statuses it changes (`sources`, the guard) and the one status they become.
 `apply_transition` applies it to a chunk of contact ids and returns how many changed, in a single
-statement: a sub-select locks the chunk's rows that still match the guard,
-in id order (so concurrent bulk changes and the renewal never deadlock) and re-checks the guard
-after any wait; it takes `FOR NO KEY UPDATE`, the lock the UPDATE takes anyway, so that rows inserted
-meanwhile that refer to these contacts (workflow enrollments) need not wait for it; the UPDATE changes
-exactly those rows; the INSERT writes one history row per changed row with its old values. A row that
-no longer matches the guard is neither changed nor recorded, so a repeated or concurrent run changes
+statement: a sub-select locks the chunk's rows that still match the guard, in id order (so
+concurrent bulk changes and the renewal never deadlock) and re-checks the guard after any wait; it
+takes `FOR NO KEY UPDATE`, the lock the UPDATE takes anyway, so that rows inserted meanwhile that
+refer to these contacts (workflow enrollments) need not wait for it; the UPDATE changes exactly
+those rows; the INSERT writes one history row per changed row with its old values. A row that no
+longer matches the guard is neither changed nor recorded, so a repeated or concurrent run changes
 nothing twice (R13, R14).
 
 Column and table names come from the models' `_meta`, so the statement follows the schema. While the
