@@ -181,7 +181,7 @@ def engine_run(path: Path, media_root: Path, rows: int) -> tuple[Run, int]:
 
     user = UserFactory(is_superuser=True, is_staff=True)
     with open(path, "rb") as upload:
-        import_run_task.delay_on_commit = lambda *args, **kwargs: None  # the subprocess runs it, not a worker
+        import_run_task.delay = lambda *args, **kwargs: None  # the subprocess runs it, not a worker
         imp = import_create(
             files={"contacts": File(upload, name=path.name)}, kind="single", actor=Actor.for_user(user), marketing=True
         )

@@ -19,12 +19,14 @@ from billing.policy import BillingCycle, HubTier, TierCheck, check_tier, next_co
 from billing.policy import next_update_date as policy_next_update_date
 from billing.selectors import marketing_count, update_moment
 from contacts.models import Contact
+from crm.tasks import task_send_on_commit
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import NON_MARKETING, PENDING
 from marketing_status.transitions import Transition, apply_transition
 
 logger = logging.getLogger(__name__)
 
+TIER_NOTICE_SEND_TASK = "billing.tasks.tier_notice_send"
 
 SETUP_REFUSED = "You need the Marketing contact access permission to set up or change the subscription."
 
@@ -221,8 +223,6 @@ def subscription_check_tier(*, cause_type: str, cause_id: str = "", now: datetim
 
 
 def _tier_notice_create(*, subscription: Subscription, limit: int, threshold: int, count: int, now: datetime) -> None:
-    from billing.tasks import tier_notice_send
-
     notice, created = TierNotice.objects.get_or_create(
         subscription=subscription,
         limit=limit,
@@ -230,7 +230,7 @@ def _tier_notice_create(*, subscription: Subscription, limit: int, threshold: in
         defaults={"marketing_count": count, "created_at": now},
     )
     if created:
-        tier_notice_send.delay_on_commit(notice.pk)
+        task_send_on_commit(TIER_NOTICE_SEND_TASK, notice.pk)
 
 
 def tier_notice_mark_sent(*, notice_id: int) -> bool:

@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from crm.tasks import task_send
 from crm.transactions import on_commit_once
 from marketing_status.policy import CreationTool, ReasonType
 
@@ -186,16 +187,13 @@ class ContactChangeQuerySet(models.QuerySet):
 
     def feeding(self) -> list[str]:
         """The Celery task names of the active consumers (none: the feed is off). Call inside the writer's
-        transaction; on PostgreSQL it holds the feed's shared lock until that transaction ends."""
+        transaction; it holds the feed's shared lock until that transaction ends."""
         consumers = connection.ops.quote_name(ContactChangeConsumer._meta.db_table)
         select = f"SELECT task FROM {consumers} WHERE active"  # a table name from _meta
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # One round trip; the SELECT is its own statement, so its snapshot is taken after the lock.
-                cursor.execute(f"SELECT pg_advisory_xact_lock_shared({CHANGE_FEED_LOCK}); {select}")
-                cursor.nextset()
-            else:
-                cursor.execute(select)  # SQLite: the writer already holds the database's write lock
+            # One round trip; the SELECT is its own statement, so its snapshot is taken after the lock.
+            cursor.execute(f"SELECT pg_advisory_xact_lock_shared({CHANGE_FEED_LOCK}); {select}")
+            cursor.nextset()
             return [task for (task,) in cursor.fetchall()]
 
     def record(self, ids: Iterable[int], *, tasks: list[str] | None = None) -> bool:
@@ -210,14 +208,11 @@ class ContactChangeQuerySet(models.QuerySet):
         tasks = self.feeding() if tasks is None else tasks
         if not tasks:
             return False
-        if connection.vendor == "postgresql":
-            table = connection.ops.quote_name(self.model._meta.db_table)
-            with connection.cursor() as cursor:
-                # The ids as one array literal: a single short parameter instead of thousands of adapted values.
-                array = "{" + ",".join(map(str, ids)) + "}"
-                cursor.execute(f"INSERT INTO {table} (contact_id) SELECT unnest(%s::bigint[])", [array])
-        else:
-            self.bulk_create([self.model(contact_id=pk) for pk in ids], batch_size=1000)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            # The ids as one array literal: a single short parameter instead of thousands of adapted values.
+            array = "{" + ",".join(map(str, ids)) + "}"
+            cursor.execute(f"INSERT INTO {table} (contact_id) SELECT unnest(%s::bigint[])", [array])
         on_commit_once(("contact-changes", tuple(tasks)), lambda: _wake(tasks))
         return True
 
@@ -225,15 +220,11 @@ class ContactChangeQuerySet(models.QuerySet):
 def _wake(tasks: list[str]) -> None:
     """Send each consumer's task by name (the contacts app imports no consumer), unless a wake-up of it is
     already waiting (`_wake_claim`): one queued message per consumer, however many writes commit."""
-    from crm.celery import app
-
     for task in tasks:
         if not _wake_claim(task):
             continue
-        if task not in app.tasks:
-            app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
         try:
-            app.signature(task).delay()
+            task_send(task)
         except Exception:  # a lost wake-up only delays: the consumer's sweeper finds the rows
             logger.warning("could not wake %s for contact changes", task, exc_info=True)
             ContactChange.objects.wake_reset(task)
@@ -281,11 +272,10 @@ class ContactChangeConsumerQuerySet(models.QuerySet):
 
         Call inside the transaction that writes `active`: it waits for writers in flight, which may have
         seen the feed off, to commit, and makes new writers wait until this transaction ends, so that they
-        see what it wrote. SQLite serialises writers by itself.
+        see what it wrote.
         """
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({CHANGE_FEED_LOCK})")
 
 
 class ContactChangeConsumer(models.Model):

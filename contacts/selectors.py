@@ -197,8 +197,7 @@ class RowCompare(Func):
     """`(a, b, …) > (x, y, …)`: a row-value comparison.
 
     PostgreSQL turns it into the start of an index range scan over an index on (a, b, …); the
-    equivalent `a > x OR (a = x AND b > y)` would scan every row that ties on `a`. SQLite (3.15+)
-    understands it too.
+    equivalent `a > x OR (a = x AND b > y)` would scan every row that ties on `a`.
     """
 
     output_field = BooleanField()
@@ -271,16 +270,14 @@ SAMPLE_IDS_SQL = f"""
 def totals_sql(queryset: QuerySet) -> tuple[str, tuple]:
     """A sub-select giving how many contacts `queryset` matches, computed once per query.
 
-    SQLite: the count of matches up to EXACT_COUNT_LIMIT + 1. PostgreSQL: `[that count, estimate]`,
-    where the estimate, evaluated only when the count overflows (PostgreSQL runs an init-plan in a
-    CASE branch only if the branch is taken), counts the matches among ESTIMATE_SAMPLE ids spread over
-    the id range and scales them to the whole range: a few thousand primary-key lookups, whatever
-    the filters. Its error is about 1/sqrt(matches in the sample): 5% at 100,000 of a million.
+    Its value is `[the count of matches up to EXACT_COUNT_LIMIT + 1, estimate]`, where the estimate,
+    evaluated only when the count overflows (PostgreSQL runs an init-plan in a CASE branch only if the
+    branch is taken), counts the matches among ESTIMATE_SAMPLE ids spread over the id range and scales
+    them to the whole range: a few thousand primary-key lookups, whatever the filters. Its error is
+    about 1/sqrt(matches in the sample): 5% at 100,000 of a million.
     """
     bounded, bounded_params = _compiled(queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1])
     count_sql = f"SELECT COUNT(*) AS n FROM ({bounded}) AS bounded"
-    if connection.vendor != "postgresql":
-        return f"SELECT n FROM ({count_sql}) AS counted", bounded_params
     table = Contact._meta.db_table
     # `id = ANY(ARRAY(…))`, not `id IN (…)`: always primary-key lookups of the sample, never a join that
     # reads every match (the planner cannot know the sample's size).
@@ -332,7 +329,7 @@ def contacts_index_page(
         has_previous, has_next = more, True
     else:
         has_previous, has_next = cursor is not None, more
-    total = _total(queryset, rows[0]["totals"]) if rows else contacts_total(queryset=queryset)
+    total = _total(rows[0]["totals"]) if rows else contacts_total(queryset=queryset)
     return IndexPage(
         rows=rows,
         total=total,
@@ -341,13 +338,11 @@ def contacts_index_page(
     )
 
 
-def _total(queryset: QuerySet, totals: int | list) -> Total:
+def _total(totals: list) -> Total:
     """The Total from `totals_sql`'s value: exact up to EXACT_COUNT_LIMIT, else the sampled estimate."""
-    counted, estimate = (totals, None) if isinstance(totals, int) else totals
+    counted, estimate = totals
     if counted <= EXACT_COUNT_LIMIT:
         return Total(counted, exact=True)
-    if estimate is None:  # SQLite: a development database, small enough to count
-        return Total(queryset.count(), exact=True)
     if estimate <= EXACT_COUNT_LIMIT:  # the sample fell short; all that is known is the count's limit
         return Total(EXACT_COUNT_LIMIT, exact=False, more_than=True)
     return Total(estimate, exact=False)
@@ -358,7 +353,7 @@ def contacts_total(*, queryset: QuerySet) -> Total:
     sql, params = totals_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return _total(queryset, cursor.fetchone()[0])
+        return _total(cursor.fetchone()[0])
 
 
 # --- Filters and menus --------------------------------------------------------------------------

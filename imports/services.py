@@ -35,6 +35,7 @@ from django.utils import timezone
 from billing.selectors import subscription_get
 from billing.services import subscription_check_tier
 from contacts.services import ContactConflict
+from crm.tasks import task_send, task_send_on_commit
 from imports.chunks import Chunk, ChunkSource, ChunkUnreadable
 from imports.fields import COMPANY_TARGETS, CONTACT_FIELDS, CONTACT_TARGETS, TARGETS, guess_mapping
 from imports.models import Import, ImportFile, ImportRowError, ImportSeenEmail
@@ -48,6 +49,7 @@ from marketing_status.services import TierGuardRefused
 logger = logging.getLogger(__name__)
 
 IMPORT_PERMISSION = "imports.add_import"
+IMPORT_RUN_TASK = "imports.tasks.import_run_task"
 STALLED_AFTER = timedelta(minutes=5)
 DRAFTS_KEPT = timedelta(days=1)
 CHUNK_ATTEMPTS = 3  # a chunk that loses a race for an email (or a company domain) is read again
@@ -277,8 +279,6 @@ def import_start(
     cross the tier raises `TierGuardRefused` unless `confirm_tier_upgrade` (B4). Refusals raise
     before anything changes; the job is enqueued after commit.
     """
-    from imports.tasks import import_run_task
-
     _ensure_may_import(actor)
     with transaction.atomic():
         imp = Import.objects.select_for_update().filter(pk=import_id, created_by=actor.user).first()
@@ -302,7 +302,7 @@ def import_start(
         imp.state, imp.heartbeat_at = Import.State.QUEUED, now
         imp.bytes_total = sum(file.size for file in files if file.format == ImportFile.Format.CSV)
         imp.save(update_fields=["marketing", "confirm_tier_upgrade", "state", "heartbeat_at", "bytes_total"])
-        import_run_task.delay_on_commit(imp.pk)
+        task_send_on_commit(IMPORT_RUN_TASK, imp.pk)
     return imp
 
 
@@ -488,15 +488,14 @@ class _Runner:
 
 
 def _commit_without_waiting_for_disk() -> None:
-    """PostgreSQL: this chunk's COMMIT returns before its WAL reaches the disk.
+    """This chunk's COMMIT returns before its WAL reaches the disk.
 
     Safe here because the chunk carries its own checkpoint: a server crash can lose only the last
     chunks' commits, all of a chunk or none of it, rows and checkpoint together, and the rerun
     imports them again. It never loses a chunk while keeping its checkpoint, nor the reverse.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _fail(import_id: int, message: str) -> None:
@@ -564,8 +563,6 @@ def imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
     Their heartbeat is moved to now, so a busy worker gets one more message per period, not one per
     minute. Also cleans finished imports left uncleaned and drafts older than `DRAFTS_KEPT`.
     """
-    from imports.tasks import import_run_task
-
     now = now or timezone.now()
     with transaction.atomic():
         stalled = list(
@@ -576,7 +573,7 @@ def imports_resume_stalled(*, now: datetime | None = None) -> list[int]:
         Import.objects.filter(pk__in=stalled).update(heartbeat_at=now)
     for import_id in stalled:
         logger.warning("re-enqueueing stalled import %s", import_id)
-        import_run_task.delay(import_id)
+        task_send(IMPORT_RUN_TASK, import_id)
     for imp in Import.objects.filter(state__in=[Import.State.DONE, Import.State.FAILED], cleaned_at__isnull=True):
         import_clean(imp)
     for imp in Import.objects.filter(state=Import.State.DRAFT, created_at__lt=now - DRAFTS_KEPT):

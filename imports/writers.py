@@ -15,11 +15,10 @@ saves the checkpoint) and does, set-based, per chunk:
 5. create or update companies and associate contacts with them (multi-object, multi-file imports);
 6. record the contacts it created or updated in the contacts change feed, for workflows (R18).
 
-On PostgreSQL, step 3 is a `COPY` straight into the contacts table (ids drawn from its sequence
-first, so each row knows its contact) and step 4 a `COPY` into a temporary table and one `UPDATE …
-FROM`: the statements a hand-written bulk load would use, with the constraints checked as always.
-Elsewhere (SQLite, a development database) step 3 is `contacts.services.contacts_create` and step
-4 a `bulk_update`. Both give every contact the same values; the tests run on both.
+Step 3 is a `COPY` straight into the contacts table (ids drawn from its sequence first, so each row
+knows its contact) and step 4 a `COPY` into a temporary table and one `UPDATE … FROM`: the
+statements a hand-written bulk load would use, with the constraints checked as always. The new
+contacts get the values `contacts.services.contacts_create` would give them.
 """
 
 from collections.abc import Sequence
@@ -33,7 +32,6 @@ from django.db import connection
 from billing.models import Subscription
 from companies.services import CompanyData, companies_upsert, contacts_companies_associate
 from contacts.models import Contact, ContactChange
-from contacts.services import contacts_create
 from imports.fields import CONTACT_FIELDS, ParsedRow
 from imports.models import ImportSeenEmail
 from marketing_status.actors import Actor
@@ -134,23 +132,9 @@ def _duplicate_reason(email: str, first_row: int | None) -> str:
 def _seen_claim(import_id: int, emails: dict[str, int]) -> set[str]:
     """Record `emails` (email → row) as seen by the import; return those no earlier chunk had.
 
-    On PostgreSQL one INSERT … ON CONFLICT DO NOTHING both records and detects: the unique key
-    (import, email) is probed once per email, by the insert itself.
+    One INSERT … ON CONFLICT DO NOTHING both records and detects: the unique key (import, email) is
+    probed once per email, by the insert itself.
     """
-    if connection.vendor != "postgresql":
-        earlier = set(
-            ImportSeenEmail.objects.filter(import_job_id=import_id, email__in=list(emails)).values_list(
-                "email", flat=True
-            )
-        )
-        ImportSeenEmail.objects.bulk_create(
-            [
-                ImportSeenEmail(import_job_id=import_id, email=email, row_number=number)
-                for email, number in emails.items()
-                if email not in earlier
-            ]
-        )
-        return set(emails) - earlier
     table, (job, email, number) = _seen_columns()
     with _bound_cursor() as cursor:
         cursor.execute(
@@ -178,25 +162,21 @@ def _seen_columns() -> tuple[str, tuple[str, str, str]]:
 
 
 def _existing_locked(emails: list[str]) -> dict[str, Existing]:
-    """The live contacts with these emails, row-locked in id order (on PostgreSQL)."""
+    """The live contacts with these emails, row-locked in id order."""
     if not emails:
         return {}
     fields = ("id", "email", "marketable_status", "creation_tool", "creation_source_id")
-    if connection.vendor != "postgresql":
-        contacts = Contact.objects.filter(email__in=emails, archived_at__isnull=True).order_by("pk")
-        found = contacts.values_list(*fields)
-    else:
-        # = ANY(array) rather than IN (%s, …): one parameter, and the plan probes the email index. The array
-        # goes as one line-separated text (a checked email holds no line end), which psycopg sends as it is.
-        with _bound_cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(_contact_column(name) for name in fields)} "
-                f"FROM {_quote(Contact._meta.db_table)} "
-                f"WHERE {_contact_column('email')} = ANY(string_to_array(%s, E'\\n')) "
-                f"AND {_contact_column('archived_at')} IS NULL ORDER BY {_contact_column('id')} FOR UPDATE",
-                ["\n".join(emails)],
-            )
-            found = cursor.fetchall()
+    # = ANY(array) rather than IN (%s, …): one parameter, and the plan probes the email index. The array
+    # goes as one line-separated text (a checked email holds no line end), which psycopg sends as it is.
+    with _bound_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(_contact_column(name) for name in fields)} "
+            f"FROM {_quote(Contact._meta.db_table)} "
+            f"WHERE {_contact_column('email')} = ANY(string_to_array(%s, E'\\n')) "
+            f"AND {_contact_column('archived_at')} IS NULL ORDER BY {_contact_column('id')} FOR UPDATE",
+            ["\n".join(emails)],
+        )
+        found = cursor.fetchall()
     return {email: Existing(pk, status, (tool, source)) for pk, email, status, tool, source in found}
 
 
@@ -241,10 +221,8 @@ def contacts_chunk_write(*, ctx: ChunkContext, rows: Sequence[ParsedRow], now: d
     decision = decide_new_contact(
         tool=ctx.tool, source_id=ctx.source_id, requested_marketing=marketing, enabled=ctx.enabled
     )
-    create = _create_postgresql if connection.vendor == "postgresql" else _create_generic
-    new_ids = create(ctx, new_rows, decision, marketing, now)
-    update = _update_postgresql if connection.vendor == "postgresql" else _update_generic
-    update(ctx, [(existing[row.contact[0]].id, row) for row in updated_rows], now)
+    new_ids = _create_contacts(ctx, new_rows, decision, now)
+    _update_contacts(ctx, [(existing[row.contact[0]].id, row) for row in updated_rows], now)
     if marketing and ctx.enabled and existing:
         _switch_to_marketing(ctx, [contact.id for contact in existing.values()], now)
     result.created, result.updated = len(new_ids), len(updated_rows)
@@ -279,24 +257,6 @@ def _companies(ctx: ChunkContext, companies: list[CompanyData | None], result: C
 # --- Creating contacts ---------------------------------------------------------------------------------
 
 
-def _create_generic(ctx: ChunkContext, rows: list[ParsedRow], decision, marketing: bool, now) -> list[int]:
-    if not rows:
-        return []
-    data = [
-        {name: value for name, value in zip(CONTACT_FIELDS, row.contact, strict=True) if value is not None}
-        for row in rows
-    ]
-    contacts = contacts_create(
-        data=data,
-        tool=ctx.tool,
-        actor=ctx.actor,
-        source_id=ctx.source_id,
-        marketing=marketing,
-        confirm_tier_upgrade=True,  # B4 was settled for this chunk by _held_by_tier_guard
-    )
-    return [contact.pk for contact in contacts]
-
-
 _NEW_CONTACT_COLUMNS = (
     "id",
     *CONTACT_FIELDS,
@@ -312,7 +272,7 @@ _NEW_CONTACT_COLUMNS = (
 )
 
 
-def _create_postgresql(ctx: ChunkContext, rows: list[ParsedRow], decision, marketing: bool, now) -> list[int]:
+def _create_contacts(ctx: ChunkContext, rows: list[ParsedRow], decision, now) -> list[int]:
     """COPY the new contacts into the contacts table, with ids drawn first, then their creation history.
 
     The values are those `contacts_create` gives: status, reason type and id from the policy's
@@ -370,24 +330,10 @@ def _next_contact_ids(count: int) -> list[int]:
 # --- Updating contacts ---------------------------------------------------------------------------------
 
 
-def _update_generic(ctx: ChunkContext, pairs: list[tuple[int, ParsedRow]], now) -> None:
-    if not pairs:
-        return
-    contacts = Contact.objects.in_bulk([contact_id for contact_id, _ in pairs])
-    positions = [CONTACT_FIELDS.index(name) for name in ctx.mapped_fields]
-    for contact_id, row in pairs:
-        contact = contacts[contact_id]
-        for name, position in zip(ctx.mapped_fields, positions, strict=True):
-            if row.contact[position] is not None:
-                setattr(contact, name, row.contact[position])
-        contact.updated_at = now
-    Contact.objects.bulk_update(list(contacts.values()), [*ctx.mapped_fields, "updated_at"], batch_size=500)
-
-
 _UPDATES_TABLE = "imports_contact_updates"
 
 
-def _update_postgresql(ctx: ChunkContext, pairs: list[tuple[int, ParsedRow]], now) -> None:
+def _update_contacts(ctx: ChunkContext, pairs: list[tuple[int, ParsedRow]], now) -> None:
     """COPY the non-blank values into a temporary table, then one UPDATE … FROM it (rows already locked)."""
     if not pairs:
         return

@@ -18,6 +18,7 @@ from billing.selectors import subscription_get
 from contacts.models import ContactList
 from contacts.selection import Selection
 from contacts.services import contact_list_add, contacts_archive, contacts_restore, restore_ensure_allowed
+from crm.tasks import task_send, task_send_on_commit
 from jobs.models import Job
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from marketing_status.selectors import billing_impact_get
@@ -30,6 +31,7 @@ from marketing_status.services import (
 
 logger = logging.getLogger(__name__)
 
+JOB_RUN_TASK = "jobs.tasks.job_run_task"
 INLINE_LIMIT = 1000  # at most this many contacts change within the request
 STALLED_AFTER = timedelta(minutes=5)
 REFUSALS = (MarketingStatusPermissionDenied, MarketingContactsNotEnabled, TierGuardRefused)
@@ -94,8 +96,6 @@ def bulk_change_start(*, kind: str, selection: Selection, user, params: dict | N
     Refusals (permission, tier guard, marketing contacts not enabled) are raised before anything
     changes. The job's task is enqueued after commit.
     """
-    from jobs.tasks import job_run_task
-
     params = params or {}
     actor = Actor.for_user(user)
     _check_allowed(kind, actor, selection)
@@ -114,7 +114,7 @@ def bulk_change_start(*, kind: str, selection: Selection, user, params: dict | N
         created_by=user,
         heartbeat_at=timezone.now(),
     )
-    job_run_task.delay_on_commit(job.pk)
+    task_send_on_commit(JOB_RUN_TASK, job.pk)
     return BulkOutcome(job=job, counts=Counts(), total=total)
 
 
@@ -171,8 +171,6 @@ def _job_run_chunk(job_id: int, chunk_size: int) -> bool:
 
 def jobs_resume_stalled(*, now=None) -> list[int]:
     """Re-enqueue jobs whose message was lost (queued, or running with no heartbeat for a while)."""
-    from jobs.tasks import job_run_task
-
     now = now or timezone.now()
     stalled = list(
         Job.objects.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING])
@@ -185,5 +183,5 @@ def jobs_resume_stalled(*, now=None) -> list[int]:
     )
     for job_id in stalled:
         logger.warning("re-enqueueing stalled job %s", job_id)
-        job_run_task.delay(job_id)
+        task_send(JOB_RUN_TASK, job_id)
     return stalled

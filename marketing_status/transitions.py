@@ -1,22 +1,20 @@
 """The one statement that changes marketing status: a guarded UPDATE and its history INSERT, per chunk.
 
 A `Transition` names the statuses it changes (`sources`, the guard) and the one status they become.
-`apply_transition` applies it to a chunk of contact ids and returns how many changed. On
-PostgreSQL it is a single statement: a sub-select locks the chunk's rows that still match the guard,
-in id order (so concurrent bulk changes and the renewal never deadlock) and re-checks the guard
-after any wait; it takes `FOR NO KEY UPDATE`, the lock the UPDATE takes anyway, so that rows inserted
-meanwhile that refer to these contacts (workflow enrollments) need not wait for it; the UPDATE changes
-exactly those rows; the INSERT writes one history row per changed row with its old values. A row that
-no longer matches the guard is neither changed nor recorded, so a repeated or concurrent run changes
-nothing twice (R13, R14). SQLite serialises writers, so there the same three steps run one after the
-other inside the caller's transaction.
+`apply_transition` applies it to a chunk of contact ids and returns how many changed, in a single
+statement: a sub-select locks the chunk's rows that still match the guard, in id order (so
+concurrent bulk changes and the renewal never deadlock) and re-checks the guard after any wait; it
+takes `FOR NO KEY UPDATE`, the lock the UPDATE takes anyway, so that rows inserted meanwhile that
+refer to these contacts (workflow enrollments) need not wait for it; the UPDATE changes exactly
+those rows; the INSERT writes one history row per changed row with its old values. A row that no
+longer matches the guard is neither changed nor recorded, so a repeated or concurrent run changes
+nothing twice (R13, R14).
 
 Column and table names come from the models' `_meta`, so the statement follows the schema. While the
 contacts change feed is on (workflows), the changed ids come back from the same statement and are
 recorded in the feed in the same transaction.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,11 +41,11 @@ def _contact_column(name: str) -> str:
     return connection.ops.quote_name(Contact._meta.get_field(name).column)
 
 
-def _guard(transition: Transition, null_safe_eq: str) -> tuple[str, list]:
+def _guard(transition: Transition) -> tuple[str, list]:
     status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
     alternatives, params = [], []
     for source in transition.sources:
-        alternatives.append(f"({status} {null_safe_eq} %s AND {pending} = %s)")
+        alternatives.append(f"({status} IS NOT DISTINCT FROM %s AND {pending} = %s)")
         params += [source.is_marketing, source.until_renewal]
     sql = "(" + " OR ".join(alternatives) + ")"
     if not transition.include_archived:
@@ -58,11 +56,12 @@ def _guard(transition: Transition, null_safe_eq: str) -> tuple[str, list]:
     return sql, params
 
 
-def _set_clause(transition: Transition, now: datetime, alias: str) -> tuple[str, list]:
+def _set_clause(transition: Transition, now: datetime) -> tuple[str, list]:
+    """The SET list of the UPDATE of contacts aliased `c`; a transition without a reason keeps the row's own."""
     reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
     sql = (
         f"{_contact_column('marketable_status')} = %s, {_contact_column('marketable_until_renewal')} = %s, "
-        f"{reason_type} = COALESCE(%s, {alias}{reason_type}), {reason_id} = COALESCE(%s, {alias}{reason_id}), "
+        f"{reason_type} = COALESCE(%s, c.{reason_type}), {reason_id} = COALESCE(%s, c.{reason_id}), "
         f"{_contact_column('marketable_status_changed_at')} = %s, {_contact_column('updated_at')} = %s"
     )
     target = transition.target
@@ -97,29 +96,22 @@ def apply_transition(*, ids: Sequence[int], transition: Transition, actor: Actor
     """
     if not ids:
         return 0
-    if connection.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(
-            f"marketing status transitions support PostgreSQL and SQLite, not {connection.vendor}"
-        )
     feed = ContactChange.objects.feeding()
-    apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_sqlite
-    changed = apply(list(ids), transition, actor, now, returning=bool(feed))
+    changed = _apply(list(ids), transition, actor, now, returning=bool(feed))
     if isinstance(changed, int):
         return changed
     ContactChange.objects.record(changed, tasks=feed)
     return len(changed)
 
 
-def _apply_postgresql(
-    ids: list[int], transition: Transition, actor: Actor, now: datetime, *, returning: bool
-) -> int | list[int]:
+def _apply(ids: list[int], transition: Transition, actor: Actor, now: datetime, *, returning: bool) -> int | list[int]:
     table = connection.ops.quote_name(Contact._meta.db_table)
     history = connection.ops.quote_name(MarketingStatusChange._meta.db_table)
     pk = _contact_column("id")
     status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
     reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
-    guard, guard_params = _guard(transition, "IS NOT DISTINCT FROM")
-    set_sql, set_params = _set_clause(transition, now, alias="c.")
+    guard, guard_params = _guard(transition)
+    set_sql, set_params = _set_clause(transition, now)
     target = transition.target
     sql = f"""
         WITH changed AS (
@@ -158,50 +150,6 @@ def _apply_postgresql(
         return [row[0] for row in cursor.fetchall()] if returning else cursor.rowcount
 
 
-def _apply_sqlite(
-    ids: list[int], transition: Transition, actor: Actor, now: datetime, *, returning: bool
-) -> int | list[int]:
-    table = connection.ops.quote_name(Contact._meta.db_table)
-    pk = _contact_column("id")
-    status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
-    guard, guard_params = _guard(transition, "IS")
-    set_sql, set_params = _set_clause(transition, now, alias="")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {pk}, {status}, {pending} FROM {table} "
-            f"WHERE {pk} IN (SELECT value FROM json_each(%s)) AND {guard} ORDER BY {pk}",
-            [json.dumps(ids), *guard_params],
-        )
-        old = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-        if not old:
-            return [] if returning else 0
-        cursor.execute(
-            f"UPDATE {table} SET {set_sql} WHERE {pk} IN (SELECT value FROM json_each(%s)) "
-            f"RETURNING {pk}, {_contact_column('marketable_reason_type')}, {_contact_column('marketable_reason_id')}",
-            [*set_params, json.dumps(list(old))],
-        )
-        changed = cursor.fetchall()
-    MarketingStatusChange.objects.bulk_create(
-        [
-            MarketingStatusChange(
-                contact_id=contact_id,
-                changed_at=now,
-                old_status=None if old[contact_id][0] is None else bool(old[contact_id][0]),
-                new_status=transition.target.is_marketing,
-                old_until_renewal=bool(old[contact_id][1]),
-                new_until_renewal=transition.target.until_renewal,
-                reason_type=rtype,
-                reason_id=rid,
-                actor_type=actor.kind.value,
-                actor_id=actor.id,
-                actor_user_id=actor.user_id,
-            )
-            for contact_id, rtype, rid in changed
-        ]
-    )
-    return [contact_id for contact_id, _, _ in changed] if returning else len(changed)
-
-
 def record_creations(*, ids: Sequence[int], actor: Actor, now: datetime) -> int:
     """Write the first history row (old status none) of each new contact among `ids`, in one statement.
 
@@ -215,18 +163,14 @@ def record_creations(*, ids: Sequence[int], actor: Actor, now: datetime) -> int:
     table = connection.ops.quote_name(Contact._meta.db_table)
     history = connection.ops.quote_name(MarketingStatusChange._meta.db_table)
     pk = _contact_column("id")
-    if connection.vendor == "postgresql":
-        id_match, id_param = f"{pk} = ANY(%s::bigint[])", list(ids)
-    else:
-        id_match, id_param = f"{pk} IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
     status, pending = _contact_column("marketable_status"), _contact_column("marketable_until_renewal")
     reason_type, reason_id = _contact_column("marketable_reason_type"), _contact_column("marketable_reason_id")
     sql = f"""
         INSERT INTO {history} ({_history_columns()})
         SELECT {pk}, %s, NULL, {status}, %s, {pending}, {reason_type}, {reason_id},
                CAST(%s AS varchar), CAST(%s AS varchar), CAST(%s AS {_cast(MarketingStatusChange, "actor_user")})
-        FROM {table} WHERE {id_match} AND {status} IS NOT NULL
+        FROM {table} WHERE {pk} = ANY(%s::bigint[]) AND {status} IS NOT NULL
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, False, actor.kind.value, actor.id, actor.user_id, id_param])
+        cursor.execute(sql, [now, False, actor.kind.value, actor.id, actor.user_id, list(ids)])
         return cursor.rowcount

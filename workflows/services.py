@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, F, Max, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from api.properties import MARKETING_STATUS, PROPERTIES, contact_input
 from billing.selectors import subscription_get
 from contacts.models import Contact, ContactChange, ContactChangeConsumer, ContactList
-from crm.transactions import on_commit_once
+from crm.tasks import task_send_on_commit
 from marketing_status.actors import Actor
 from workflows import policy
 from workflows.errors import WorkflowInvalid
@@ -441,10 +441,9 @@ def _insert_matches(workflow_id: int, contacts: QuerySet, *, pending: bool) -> i
     """INSERT … SELECT of `WorkflowMatch` rows for `contacts` (a `values("id")` queryset); returns how many."""
     table = connection.ops.quote_name(WorkflowMatch._meta.db_table)
     select, params = contacts.query.sql_with_params()
-    # The WHERE keeps SQLite from reading ON CONFLICT as a join constraint.
     sql = (
         f"INSERT INTO {table} (workflow_id, contact_id, enroll_pending) "
-        f"SELECT %s, sub.id, %s FROM ({select}) AS sub WHERE true ON CONFLICT DO NOTHING"
+        f"SELECT %s, sub.id, %s FROM ({select}) AS sub ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [workflow_id, pending, *params])
@@ -455,29 +454,19 @@ def _insert_matches(workflow_id: int, contacts: QuerySet, *, pending: bool) -> i
 
 
 def _claim_matches(workflow_id: int, contact_ids: list[int]) -> list[int]:
-    """Record `contact_ids` as matching; return those that had no row (they newly match). On PostgreSQL one
+    """Record `contact_ids` as matching; return those that had no row (they newly match). One
     INSERT … ON CONFLICT DO NOTHING RETURNING both records and decides, so two consumers evaluating the
     same contact at once cannot both see it as new."""
     if not contact_ids:
         return []
     table = connection.ops.quote_name(WorkflowMatch._meta.db_table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} (workflow_id, contact_id, enroll_pending) "
-                "SELECT %s, unnest(%s::bigint[]), false ON CONFLICT DO NOTHING RETURNING contact_id",
-                [workflow_id, id_array(contact_ids)],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
-    # SQLite serialises writers: look, then insert.
-    present = set(
-        WorkflowMatch.objects.filter(workflow_id=workflow_id, contact_id__in=contact_ids).values_list(
-            "contact_id", flat=True
+        cursor.execute(
+            f"INSERT INTO {table} (workflow_id, contact_id, enroll_pending) "
+            "SELECT %s, unnest(%s::bigint[]), false ON CONFLICT DO NOTHING RETURNING contact_id",
+            [workflow_id, id_array(contact_ids)],
         )
-    )
-    new = [pk for pk in contact_ids if pk not in present]
-    WorkflowMatch.objects.bulk_create([WorkflowMatch(workflow_id=workflow_id, contact_id=pk) for pk in new])
-    return new
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def id_array(ids: Iterable[int]) -> str:
@@ -487,37 +476,15 @@ def id_array(ids: Iterable[int]) -> str:
 
 
 def ids_in(field: str, ids: Sequence[int], *, column: str | None = None) -> Q:
-    """`field IN ids` as a condition; on PostgreSQL `column = ANY(<one array parameter>)` (the column being
+    """`field IN ids` as a condition, written `column = ANY(<one array parameter>)` (the column being
     `field` unless named, qualified with its table where a join could make it ambiguous)."""
-    if connection.vendor != "postgresql":
-        return Q(**{f"{field}__in": list(ids)})
     quoted = ".".join(connection.ops.quote_name(part) for part in (column or field).split("."))
     return Q(RawSQL(f"{quoted} = ANY(%s::bigint[])", [id_array(ids)], BooleanField()))
 
 
-def _enrollment_numbers(workflow: Workflow, contact_ids: list[int]) -> list[tuple[int, int]]:
-    """(contact, number) for the contacts among `contact_ids` that may enroll now (first time, or again)."""
-    past = {
-        row["contact_id"]: row
-        for row in Enrollment.objects.filter(ids_in("contact_id", contact_ids), workflow_id=workflow.pk)
-        .values("contact_id")
-        .annotate(last=Max("number"), unfinished=Count("pk", filter=Q(state__in=UNFINISHED_STATES)))
-    }
-    pairs = []
-    for contact_id in contact_ids:
-        row = past.get(contact_id)
-        allowed = policy.may_enroll(
-            enrolled_before=row is not None,
-            last_finished=row is not None and row["unfinished"] == 0,
-            allow_reenrollment=workflow.allow_reenrollment,
-        )
-        if allowed:
-            pairs.append((contact_id, row["last"] + 1 if row else 1))
-    return pairs
-
-
-def _enroll_postgresql(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int:
-    """`_enrollment_numbers` and the INSERT in one statement: the numbers are decided next to the data."""
+def _enroll_insert(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int:
+    """Each contact's enrollment number (`policy.may_enroll`) and the INSERT in one statement: the numbers are
+    decided next to the data."""
     table = connection.ops.quote_name(Enrollment._meta.db_table)
     sql = f"""
         WITH ids AS (SELECT unnest(%(ids)s::bigint[]) AS contact_id),
@@ -552,14 +519,7 @@ def _enroll(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int
     Returns how many."""
     if not contact_ids:
         return 0
-    if connection.vendor == "postgresql":
-        enrolled = _enroll_postgresql(workflow, sorted(contact_ids), now)
-    else:
-        pairs = _enrollment_numbers(workflow, sorted(contact_ids))
-        Enrollment.objects.bulk_create(
-            [Enrollment(workflow_id=workflow.pk, contact_id=c, number=n, run_at=now, enrolled_at=now) for c, n in pairs]
-        )
-        enrolled = len(pairs)
+    enrolled = _enroll_insert(workflow, sorted(contact_ids), now)
     if enrolled:
         task_send_on_commit(ADVANCE_TASK, workflow.pk)
     return enrolled
@@ -592,11 +552,9 @@ def workflow_enroll_existing(*, workflow_id: int, chunk_size: int = ENROLL_CHUNK
 
 
 def locked_shared(queryset: QuerySet) -> list[Workflow]:
-    """Workflows read under `FOR KEY SHARE` (PostgreSQL), so that no edit or switch (`FOR UPDATE`) commits while
-    they are used; the enroll-existing job's progress updates (`FOR NO KEY UPDATE`) go on meanwhile."""
+    """Workflows read under `FOR KEY SHARE`, so that no edit or switch (`FOR UPDATE`) commits while they are
+    used; the enroll-existing job's progress updates (`FOR NO KEY UPDATE`) go on meanwhile."""
     queryset = queryset.order_by("pk")
-    if connection.vendor != "postgresql":
-        return list(queryset)
     sql, params = queryset.query.sql_with_params()
     return list(Workflow.objects.raw(f"{sql} FOR KEY SHARE", params))
 
@@ -647,17 +605,3 @@ def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
         _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}))
         ContactChange.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)
-
-
-def task_send_on_commit(task: str, *args: Any) -> None:
-    """Wake `task(*args)` once this transaction commits, once however many chunks of it ask."""
-    on_commit_once((task, args), lambda: task_send(task, *args))
-
-
-def task_send(task: str, *args: Any) -> None:
-    """Wake a task by name (after commit): a lost message costs only a delay, the beat sweeper resends."""
-    from crm.celery import app
-
-    if task not in app.tasks:
-        app.loader.import_default_modules()  # Celery's autodiscovery registers it (eager runs need that)
-    app.signature(task, args=args).delay()

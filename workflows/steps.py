@@ -32,6 +32,7 @@ from api.properties import PROPERTIES, contact_input
 from billing.models import Subscription
 from contacts.models import Contact, ContactChange, ContactList
 from contacts.services import contact_list_add, contact_list_remove, contacts_properties_set
+from crm.tasks import task_send
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import Status
 from marketing_status.services import (
@@ -61,7 +62,6 @@ from workflows.services import (
     id_array,
     ids_in,
     locked_shared,
-    task_send,
     workflow_enroll_existing,
     workflow_match_all,
 )
@@ -227,31 +227,8 @@ def _next(enrollment: Due, result: StepResult, actions: int, now) -> tuple:
 
 
 def _steps_insert(workflow: Workflow, groups: dict[tuple, list[int]], actions: list[WorkflowAction], now) -> None:
-    """The step rows of a chunk: `groups` maps (position, outcome, detail) to the enrollments that had it. On
-    PostgreSQL one INSERT … SELECT per group from the enrollments themselves (usually one or two per chunk)."""
-    if connection.vendor != "postgresql":
-        attempts = dict(
-            Enrollment.objects.filter(pk__in=[pk for ids in groups.values() for pk in ids]).values_list(
-                "pk", "attempts"
-            )
-        )
-        EnrollmentStep.objects.bulk_create(
-            [
-                EnrollmentStep(
-                    enrollment_id=pk,
-                    workflow_id=workflow.pk,
-                    position=position,
-                    kind=actions[position].kind,
-                    outcome=outcome,
-                    detail=detail,
-                    attempts=attempts[pk] + 1,
-                    finished_at=now,
-                )
-                for (position, outcome, detail), ids in groups.items()
-                for pk in ids
-            ]
-        )
-        return
+    """The step rows of a chunk: `groups` maps (position, outcome, detail) to the enrollments that had it. One
+    INSERT … SELECT per group from the enrollments themselves (usually one or two per chunk)."""
     steps, enrollments = (connection.ops.quote_name(m._meta.db_table) for m in (EnrollmentStep, Enrollment))
     with connection.cursor() as cursor:
         for (position, outcome, detail), ids in groups.items():
@@ -297,9 +274,8 @@ def _apply(workflow: Workflow, actions: list[WorkflowAction], due: list[Due], no
 
 
 def _lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
 def workflow_advance(*, workflow_id: int, chunk_size: int | None = None, now: dt.datetime | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Indexes of the contacts index page (contacts/selectors.py), on PostgreSQL only.
+"""Indexes of the contacts index page (contacts/selectors.py).
 
 Each sort of the index is `(its expressions…, id)` over the live contacts, and a page after a cursor
 is a row comparison on the same tuple, so one index per sort on exactly those expressions serves
@@ -10,8 +10,7 @@ are on `UPPER(…)` because the search's `istartswith` compares upper-cased valu
 None is partial, although every index query has `archived_at IS NULL`: PostgreSQL ignores the
 statistics of partial expression indexes, and without them it misjudges how many contacts a name
 prefix matches (by a factor of a hundred at a million contacts) and picks the wrong plan. They are
-created by SQL, not `AddIndex`, so the model state is unchanged (no later migration drops them),
-and SQLite, a development database, does without.
+created by SQL, not `AddIndex`, so the model state is unchanged (no later migration drops them).
 """
 
 from django.db import migrations
@@ -33,15 +32,11 @@ INDEXES = {
 
 
 def create_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name, columns in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {TABLE} {columns}")
 
 
 def drop_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for name in INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 

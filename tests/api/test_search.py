@@ -933,9 +933,7 @@ def _names(index: str | tuple[str, ...]) -> tuple[str, ...]:
     return (index,) if isinstance(index, str) else index
 
 
-def test_searches_use_the_indexes_on_a_large_table_on_postgresql(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("query plans are PostgreSQL's")
+def test_searches_use_the_indexes_on_a_large_table(db):
     with connection.cursor() as cursor:
         cursor.execute(LARGE_TABLE_SQL, [60_000])
         cursor.execute("ANALYZE contacts_contact")

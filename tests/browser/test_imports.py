@@ -99,7 +99,7 @@ def test_r30_the_checkbox_is_disabled_without_marketing_contact_access(page, sig
 
 def test_r4_a_queued_import_is_polled_to_done(page, sign_in, subscription, importer, tmp_path, monkeypatch):
     # The job's wake-up is held back so that the page is seen queued, then polled to 100% as the job runs.
-    monkeypatch.setattr(import_run_task, "delay_on_commit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(import_run_task, "delay", lambda *args, **kwargs: None)
     sign_in(importer)
     _upload_and_map(page, tmp_path)
     page.get_by_role("button", name="Start import").click()

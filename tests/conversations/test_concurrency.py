@@ -4,7 +4,6 @@ thank-you reply and gap-free message numbers; the second waits on the conversati
 import threading
 
 import pytest
-from django.db import connection
 
 import conversations.services as services
 from contacts.models import Contact
@@ -12,13 +11,7 @@ from conversations.models import Message
 from conversations.services import conversation_start, visitor_message_post
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, wait_until_blocked
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL (row locks shared by several connections); this run uses {connection.vendor}.")
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_r7_two_emails_at_once_give_the_conversation_one_contact(subscription, chatflow, monkeypatch):

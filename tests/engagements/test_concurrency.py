@@ -5,7 +5,7 @@ first transaction and fails when it commits; no read-then-write check is involve
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from contacts.models import Contact
 from engagements.models import Booking
@@ -13,15 +13,7 @@ from engagements.services import SlotTaken, meeting_book
 from tests.engagements.conftest import SLOT
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, wait_until_blocked
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs PostgreSQL (several connections on one committed database); this run uses {connection.vendor}."
-        )
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_visitors_racing_for_one_slot_get_one_booking(link):

@@ -6,7 +6,6 @@ import io
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
-from django.db import connection
 
 from imports.models import Import
 from imports.services import import_create, import_run
@@ -17,12 +16,6 @@ from marketing_status.actors import Actor
 def _media_root(settings, tmp_path):
     """Uploaded files go to this test's own directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL; this run uses {connection.vendor}. Set DATABASE_URL=postgres://… to run it.")
 
 
 def _grant(user, *codenames):

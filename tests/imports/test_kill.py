@@ -34,7 +34,7 @@ from tests.integration.conftest import (
     subprocess_env,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW = 600
 CHUNK = 50
@@ -43,7 +43,7 @@ CHUNK = 50
 @pytest.fixture
 def queued(subscription, importer_actor, marketer_actor, monkeypatch):
     """A marketing import of 600 new contacts and, last, one existing non-marketing contact; not yet run."""
-    monkeypatch.setattr(tasks.import_run_task, "delay_on_commit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.import_run_task, "delay", lambda *args, **kwargs: None)
     (existing,) = contacts_make(count=1, actor=marketer_actor)
     rows = [["Email", "First Name"]] + [[f"kill{n}@example.com", f"K{n}"] for n in range(NEW)]
     rows.append([existing.email.upper(), "Existing"])

@@ -174,7 +174,7 @@ NUL_REASON = "The row holds a NUL character (a zero byte, shown as \\x00), which
 
 
 def test_r4_rows_holding_a_nul_character_are_reported_and_the_good_rows_kept(subscription, importer_actor):
-    """A NUL byte in a value used to fail the whole import on PostgreSQL (and to be stored as is on SQLite)."""
+    """A NUL byte in a value used to fail the whole import (PostgreSQL text cannot hold one)."""
     content = (
         b"Email,First Name\n"
         b"ada@example.com,Ada\n"

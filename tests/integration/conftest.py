@@ -1,10 +1,9 @@
 """Integration tests: real PostgreSQL, several connections, processes and a Celery worker on Redis.
 
-Tests marked `postgres` are skipped when the run uses SQLite: they need row locks (`FOR UPDATE`,
-`SKIP LOCKED`) and a test database that other connections and processes can share. Tests marked
-`worker` also need `CELERY_BROKER_URL` to be a Redis URL. The test database is reachable from
-subprocesses through `test_database_url()`; tests that use it are `django_db(transaction=True)`, so
-what they set up is committed.
+They take row locks (`FOR UPDATE`, `SKIP LOCKED`) and share the test database with other connections
+and processes. Tests marked `worker` also need `CELERY_BROKER_URL` to be a Redis URL. The test
+database is reachable from subprocesses through `test_database_url()`; tests that use it are
+`django_db(transaction=True)`, so what they set up is committed.
 """
 
 import os
@@ -36,11 +35,6 @@ WAIT_SECONDS = 120  # generous upper bound for any condition a test waits on; ne
 @pytest.fixture(autouse=True)
 def _integration_requirements(request):
     """Skip, with the reason, tests whose marker asks for a backend this run does not have."""
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip(
-            f"needs PostgreSQL (row locks, SKIP LOCKED, a test database shared with other connections and "
-            f"processes); this run uses {connection.vendor}. Set DATABASE_URL=postgres://… to run it."
-        )
     if request.node.get_closest_marker("worker") and not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.skip(
             f"needs a Redis broker for a real Celery worker; CELERY_BROKER_URL is {settings.CELERY_BROKER_URL!r}. "

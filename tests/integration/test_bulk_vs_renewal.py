@@ -29,7 +29,7 @@ from tests.integration.conftest import (
     wait_until_blocked,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CANCELLED = ((True, True, True, False, "USER"),)  # R12: pending → marketing
 FLIPPED_THEN_SET = ((True, True, False, False, "SYSTEM"), (False, False, True, False, "USER"))  # R14, then R10

@@ -34,7 +34,7 @@ from tests.integration.conftest import (
     subprocess_env,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 PENDING = 600
 

@@ -15,7 +15,7 @@ from tests.workflows.conftest import with_perms
 from workflows.services import FEED_CONSUMER, FEED_TASK
 from workflows.tasks import contact_changes_process_task
 
-pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from billing.models import BillingPeriod
 from billing.services import renewals_run
 from tests.integration.conftest import Turns, assert_renewal_done_once, make_contacts, run_threads
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PENDING = 3000
 CHUNK = 100

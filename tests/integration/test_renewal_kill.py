@@ -26,7 +26,7 @@ from tests.integration.conftest import (
     subprocess_env,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PENDING = 2000
 CHUNK = 50

@@ -17,6 +17,7 @@ from django.utils import timezone
 from contacts import models as contacts_models
 from contacts.models import ContactChange, ContactChangeConsumer
 from contacts.services import contacts_create
+from crm import tasks as crm_tasks
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
 from tests.factories import contacts_make
@@ -26,7 +27,7 @@ from workflows import services, steps
 from workflows.models import Enrollment, Workflow, WorkflowMatch
 from workflows.services import workflow_enable, workflow_enroll_existing
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +36,7 @@ def wakes(monkeypatch) -> list:
     eager tasks would otherwise run after every commit)."""
     sent = []
     monkeypatch.setattr(contacts_models, "_wake", lambda tasks: sent.extend(tasks))
-    monkeypatch.setattr(services, "task_send", lambda task, *args: sent.append(task))
+    monkeypatch.setattr(crm_tasks, "task_send", lambda task, *args: sent.append(task))
     return sent
 
 

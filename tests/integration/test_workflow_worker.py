@@ -50,7 +50,7 @@ from workflows.models import Enrollment, EnrollmentStep
 from workflows.services import ActionSpec, workflow_create, workflow_enable
 from workflows.steps import workflows_sweep
 
-pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CONTACTS = 3000
 CHUNK = 1000  # the worker's CRM_BULK_CHUNK_SIZE: steps per transaction

@@ -9,7 +9,6 @@ submission then matches the contact the first one created.
 import threading
 
 import pytest
-from django.db import connection
 
 import leadforms.services
 from contacts.models import Contact
@@ -19,13 +18,7 @@ from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, wait_until_blocked
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(f"needs PostgreSQL (row locks shared by several connections); this run uses {connection.vendor}")
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("marketing_on", [True, False], ids=["setting-on", "setting-off"])
