@@ -29,8 +29,8 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from api.ratelimit import Limits, rate_limiter
 from crm.addresses import client_address
+from crm.ratelimit import Limits, rate_limiter
 
 logger = logging.getLogger(__name__)
 
