@@ -7,7 +7,7 @@ from api.authentication import IntegrationTokenAuthentication
 from api.errors import ApiError, correlation_id, validation_error
 from api.parsers import JSONBodyParser
 from api.permissions import HasScopes
-from crm.ratelimit import IntegrationRateThrottle, rate_limit_headers
+from api.ratelimit import IntegrationRateThrottle, rate_limit_headers
 
 
 class ApiView(APIView):

@@ -17,6 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rest_framework.response import Response
 
+from api.ratelimit import integration_key
 from api.views.base import ApiView
 from contacts.models import Contact
 from crm.ratelimit import (
@@ -26,7 +27,6 @@ from crm.ratelimit import (
     MemoryRateLimiter,
     RateLimitState,
     RedisRateLimiter,
-    integration_key,
     rate_limiter,
 )
 from integrations.scopes import CONTACTS_READ
