@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "conversations",
     "imports",
     "engagements",
+    "screens",
     "axes",
     "csp",
 ]
