@@ -6,7 +6,7 @@ signing in for that username, or from that address, until the cool-off has passe
 counted failure. Attempts made while paused are refused without being counted, so the pause ends on
 time however long someone keeps trying; a successful sign-in clears the failures counted for it.
 
-The address is the one the public intake's rate limit uses (`capture.public.client_address`: the
+The address is the one the public intake's rate limit uses (`crm.addresses.client_address`: the
 REMOTE_ADDR, or what the `CRM_TRUSTED_PROXIES` proxies in front recorded), so a client cannot pick
 the address it is counted under by sending its own X-Forwarded-For.
 """
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from capture.public import client_address
+from crm.addresses import client_address
 
 LOCKED_OUT_TEMPLATE = "registration/locked_out.html"
 

@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.decorators import requires
 from accounts.forms import ConfirmForm, GroupForm, InviteForm, SwitchForm
 from accounts.invitations import invitation_token_generator
 from accounts.selectors import group_members, groups_access, users_access, users_ordered
@@ -40,7 +39,8 @@ from accounts.services import (
     user_marketing_access_set,
 )
 from billing.selectors import subscription_get
-from capture.public import public_base_url
+from crm.addresses import public_base_url
+from crm.decorators import requires
 from marketing_status.actors import Actor
 
 USERS_PER_PAGE = 50

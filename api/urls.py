@@ -1,5 +1,5 @@
 """HubSpot's CRM v3 paths for contacts, the marketing-status endpoints (B1), the mobile app and email
-extension's intake (R9, `engagements.api`), and the schema and docs.
+extension's intake (R9, `api.views.extensions`), and the schema and docs.
 
 `unknown_path_patterns` answer HubSpot's JSON 404 for any other path under the prefixes that speak
 HubSpot's JSON, whatever the method. `crm.urls` routes them last, after the public intake, whose own
@@ -10,7 +10,7 @@ from django.urls import path, re_path
 
 from api.errors import json_not_found
 from api.views import contacts, marketing, schema, search
-from engagements.api import ExtensionContactView
+from api.views.extensions import ExtensionContactView
 
 CONTACTS = "crm/v3/objects/contacts"
 MARKETING = "marketing/v3/marketing-contacts"

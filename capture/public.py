@@ -29,7 +29,8 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from api.ratelimit import Limits, rate_limiter
+from crm.addresses import client_address
+from crm.ratelimit import Limits, rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -49,21 +50,6 @@ class IntakeError(Exception):
 def error_response(status: int, message: str, errors: list[dict[str, str]] | None = None) -> JsonResponse:
     body = {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "errors": errors or []}
     return JsonResponse(body, status=status)
-
-
-def public_base_url(request: HttpRequest) -> str:
-    """Where visitors reach this app (embed codes, widget tags, booking and hosted-form links):
-    `CRM_PUBLIC_URL`, else the host this request came to."""
-    return settings.CRM_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
-
-
-def client_address(request: HttpRequest) -> str:
-    """The visitor's address: REMOTE_ADDR, or the one `CRM_TRUSTED_PROXIES` proxies in front recorded."""
-    hops = getattr(settings, "CRM_TRUSTED_PROXIES", 0)
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if hops and len(forwarded) >= hops:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def intake_limits() -> Limits:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from conversations.models import Chatflow, Conversation, Message
-from marketing_status.admin import ReadOnlyAdmin
+from crm.admin import ReadOnlyAdmin
 
 
 @admin.register(Chatflow)

@@ -13,14 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.decorators import requires
-from capture.public import public_base_url
 from capture.views import setting_context, setting_switch
 from conversations.forms import ChatflowForm, ReplyForm
 from conversations.models import Chatflow, Conversation
 from conversations.policy import MessageInvalid
 from conversations.selectors import chatflow_switch_on_needs_access, chatflows_list, conversations_of, transcript
 from conversations.services import ChatflowInvalid, ConversationFull, agent_reply, chatflow_create, chatflow_update
+from crm.addresses import public_base_url
+from crm.decorators import requires
 from crm.refusals import Refused, refused
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import CreationTool

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "conversations",
     "imports",
     "engagements",
+    "screens",
     "axes",
     "csp",
 ]

@@ -5,9 +5,6 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from api.urls import unknown_path_patterns
-from billing import views as billing_views
-
 
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
@@ -20,13 +17,13 @@ def placeholder(title: str, section: str):
 
 
 urlpatterns = [
-    path("", billing_views.home, name="home"),
+    path("", include("screens.urls")),  # home
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("contacts/", include("contacts.urls")),
+    path("contacts/", include("screens.contacts.urls")),
     path("jobs/", include("jobs.urls")),
     path("settings/users/", include("accounts.urls")),
-    path("account/", include("billing.urls")),
+    path("account/", include("screens.billing.urls")),
     path("marketing/forms/", include("leadforms.urls")),
     path("marketing/emails/", placeholder("Marketing email", "marketing"), name="emails"),
     path("conversations/", include("conversations.urls")),
@@ -44,7 +41,7 @@ urlpatterns = [
     path("invitation/", include("accounts.public_urls")),  # an invited user sets a first password
     path("healthz", health, name="health"),
     # Last: any other path under the API prefixes is HubSpot's JSON 404, for every method.
-    *unknown_path_patterns,
+    path("", include("api.unknown_urls")),
 ]
 
 # Refusals, missing pages and unreadable requests answer inside the normal page, with the navigation.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdmin
 from engagements.models import AvailabilityWindow, Booking, EmailLog, EmailLogRecipient, MeetingLink, Ticket
-from marketing_status.admin import ReadOnlyAdmin
 
 
 class _ReadOnlyInline(admin.TabularInline):

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from accounts.decorators import requires
-from capture.public import public_base_url
 from contacts.models import Contact
+from crm.addresses import public_base_url
+from crm.decorators import requires
 from engagements.forms import EmailLogForm, MeetingLinkForm, TicketForm
 from engagements.models import MeetingLink, Ticket, TicketStage
 from engagements.selectors import bookings_list, link_windows, meeting_links_list, tickets_list

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdmin
 from integrations.models import Integration
-from marketing_status.admin import ReadOnlyAdmin
 
 
 @admin.register(Integration)

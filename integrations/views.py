@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.decorators import requires
+from crm.decorators import requires
 from crm.refusals import refused
 from integrations.forms import IntegrationCreateForm, RevokeForm, SwitchForm
 from integrations.models import Integration

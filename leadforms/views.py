@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.decorators import requires
-from capture.public import HONEYPOT_FIELD, public_base_url
+from capture.public import HONEYPOT_FIELD
 from capture.views import setting_context, setting_switch
+from crm.addresses import public_base_url
+from crm.decorators import requires
 from crm.refusals import Refused
 from leadforms.forms import FIELDS_PREFIX, DefinitionForm, field_rows, field_specs
 from leadforms.models import ExternalForm, Form

@@ -1,24 +1,7 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdmin
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
-
-
-class ReadOnly:
-    """For admins and inlines of rows that change only through the services: shown, never added, changed or
-    deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
-    """History and settings change only through the services."""
 
 
 @admin.register(MarketingStatusChange)

@@ -4,7 +4,7 @@
 
 from django.contrib import admin
 
-from marketing_status.admin import ReadOnly, ReadOnlyAdmin
+from crm.admin import ReadOnly, ReadOnlyAdmin
 from workflows.models import Enrollment, EnrollmentStep, Workflow, WorkflowAction, WorkflowChange
 
 

@@ -17,18 +17,18 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rest_framework.response import Response
 
-from api.ratelimit import (
+from api.ratelimit import integration_key
+from api.views.base import ApiView
+from contacts.models import Contact
+from crm.ratelimit import (
     DAILY,
     TEN_SECONDLY_ROLLING,
     Limits,
     MemoryRateLimiter,
     RateLimitState,
     RedisRateLimiter,
-    integration_key,
     rate_limiter,
 )
-from api.views.base import ApiView
-from contacts.models import Contact
 from integrations.scopes import CONTACTS_READ
 from tests.api.test_base import assert_error
 from tests.conftest import FROZEN_START
@@ -243,7 +243,7 @@ def test_redis_down_lets_requests_through_and_warns_once(clock, caplog):
     client = redis.Redis.from_url(DOWN_REDIS_URL, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     limiter = RedisRateLimiter(client=client, prefix="test:ratelimit:down", now=clock)
     limits = Limits(per_10s=1, daily=1)
-    with caplog.at_level(logging.WARNING, logger="api.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="crm.ratelimit"):
         assert limiter.hit(key="a", limits=limits) is None
         assert limiter.hit(key="a", limits=limits) is None
         clock.advance(60)  # past the pause: Redis is asked again, still down, and no second warning
@@ -393,8 +393,8 @@ def test_unauthenticated_request_reports_no_limits(client, db, settings):
 def test_redis_down_lets_requests_through(api, settings, caplog):
     settings.REDIS_URL = DOWN_REDIS_URL
     limit(settings, per_10s=1)
-    with caplog.at_level(logging.WARNING, logger="api.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="crm.ratelimit"):
         responses = [api.get(PROBE) for _ in range(3)]
     assert [response.status_code for response in responses] == [200, 200, 200]
     assert [rate_headers(response) for response in responses] == [{}, {}, {}]
-    assert [record.levelname for record in caplog.records if record.name == "api.ratelimit"] == ["WARNING"]
+    assert [record.levelname for record in caplog.records if record.name == "crm.ratelimit"] == ["WARNING"]

@@ -6,7 +6,8 @@ import pytest
 from django.http import JsonResponse
 from django.test import RequestFactory
 
-from capture.public import HONEYPOT_FIELD, IntakeError, client_address, is_spam, json_body, public_endpoint
+from capture.public import HONEYPOT_FIELD, IntakeError, is_spam, json_body, public_endpoint
+from crm.addresses import client_address
 
 calls = []
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from billing import views
-from marketing_status import wizard
+from screens import wizard
+from screens.billing import views
 
 app_name = "billing"
 

@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from billing.models import Subscription, TierUpgrade
 from billing.selectors import marketing_count
-from contacts import bulk_views
-from contacts.bulk_views import typed_number
 from contacts.models import Contact
 from contacts.services import contacts_archive, contacts_create
 from jobs.models import Job
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
+from screens.contacts import bulk
+from screens.contacts.bulk import typed_number
 from tests.factories import UserFactory, contacts_make
 
 pytestmark = pytest.mark.django_db
@@ -446,7 +446,7 @@ def test_r22_deleting_archives_and_leaves_the_billable_count_at_once(client, mix
 def test_r22_recycle_bin_lists_deleted_contacts_newest_first_by_keyset(
     client, subscription, marketer, marketer_actor, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr(bulk_views, "RECYCLE_BIN_PAGE_SIZE", 2)
+    monkeypatch.setattr(bulk, "RECYCLE_BIN_PAGE_SIZE", 2)
     alive, *deleted = contacts_make(count=4, actor=marketer_actor)
     for days_ago, contact in zip([30, 20, 10], deleted, strict=True):
         with time_machine.travel(dt.datetime.now(tz=dt.UTC) - dt.timedelta(days=days_ago)):

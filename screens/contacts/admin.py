@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from contacts.bulk_views import DELETE, SET_MARKETING, SET_NON_MARKETING, BulkAction, confirmation_page
 from contacts.models import Contact
 from contacts.selection import Selection
 from contacts.services import normalize_email
@@ -11,6 +10,7 @@ from jobs.models import Job
 from jobs.services import bulk_change_start
 from marketing_status.actors import MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
+from screens.contacts.bulk import DELETE, SET_MARKETING, SET_NON_MARKETING, BulkAction, confirmation_page
 
 MARKETING_FIELDS = (
     "marketable_status",

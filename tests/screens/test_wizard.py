@@ -12,9 +12,9 @@ from contacts.models import Contact, ContactList
 from contacts.services import contact_list_add, contacts_archive
 from jobs.models import Job
 from jobs.services import job_run
-from marketing_status import wizard
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import ReasonType
+from screens import wizard
 from tests.factories import UserFactory, contacts_make
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Usage & limits (R23, B3, B4). The Manage marketing contacts wizard it starts (R17) is `marketing_status.wizard`.
+"""Usage & limits (R23, B3, B4). The Manage marketing contacts wizard it starts (R17) is `screens.wizard`.
 
 The charts are inline SVG drawn on the server: the views compute the geometry (below), the
 templates only place it, and every figure is also in a table next to its chart.
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from billing.forms import SubscriptionForm, TierGuardForm
 from billing.models import BillingPeriod, Subscription, TierUpgrade
 from billing.policy import BillingCycle, HubTier, next_contract_renewal
 from billing.selectors import billing_periods_recent, subscription_get, tier_upgrades_recent, usage_get
@@ -35,6 +34,7 @@ from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, ActorKin
 from marketing_status.policy import ReasonType
 from marketing_status.selectors import DailyAddition, marketing_additions_by_day
 from marketing_status.services import account_setup, marketing_contacts_enable
+from screens.billing.forms import SubscriptionForm, TierGuardForm
 
 ADDITION_DAYS = 30
 

@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from billing.selectors import next_update_date, subscription_get
-from contacts.forms import ContactCreateForm, ContactEditForm
 from contacts.models import Contact
 from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_create
 from crm.refusals import permission_required
@@ -30,6 +29,7 @@ from marketing_status.services import (
     contacts_set_marketing,
     contacts_set_non_marketing,
 )
+from screens.contacts.forms import ContactCreateForm, ContactEditForm
 
 TO_MARKETING, TO_NON_MARKETING = "marketing", "non_marketing"
 NO_ACCESS = "You need the Marketing contact access permission to change marketing contact status."

@@ -13,9 +13,9 @@ from contacts.services import contacts_create
 from marketing_status.actors import MARKETING_WRITE_SCOPE, Actor, ActorKind
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing
-from tests.billing.test_views import _rows
 from tests.crm.source_objects import source_objects_make
 from tests.factories import contacts_make
+from tests.screens.billing.test_usage import _rows
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from contacts.forms import AddToListForm, ContactListForm
 from contacts.models import Contact, ContactList
 from contacts.selection import InvalidSelection, Selection
 from contacts.services import ContactListInvalid, contact_list_create, contact_list_remove
@@ -21,6 +20,7 @@ from crm.refusals import permission_required
 from jobs.models import Job
 from jobs.services import bulk_change_start
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from screens.contacts.forms import AddToListForm, ContactListForm
 
 LISTS_PER_PAGE = 50
 CONTACTS_PER_PAGE = 50

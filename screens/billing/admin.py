@@ -1,9 +1,9 @@
 from django.contrib import admin
 
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
+from crm.admin import ReadOnlyAdmin
 from crm.refusals import Refused
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION
-from marketing_status.admin import ReadOnlyAdmin
 
 
 @admin.register(Subscription)

@@ -12,8 +12,8 @@ from contacts.services import contacts_create
 from marketing_status.actors import MARKETING_WRITE_SCOPE, Actor, ActorKind
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing
-from tests.contacts.test_record_views import property_value, record_url
 from tests.crm.source_objects import source_objects_make
+from tests.screens.contacts.test_record import property_value, record_url
 
 pytestmark = pytest.mark.django_db
 

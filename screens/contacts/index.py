@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from contacts import index_html, saved_views
+from contacts import saved_views
 from contacts.models import SavedView
 from contacts.selectors import (
     ALWAYS_SHOWN,
@@ -34,6 +34,7 @@ from contacts.selectors import (
     per_page_parse,
     saved_view_get,
 )
+from screens.contacts import index_html
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 
