@@ -19,7 +19,7 @@ from billing.policy import BillingCycle, HubTier, TierCheck, check_tier, next_co
 from billing.policy import next_update_date as policy_next_update_date
 from billing.selectors import marketing_count, update_moment
 from contacts.models import Contact
-from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
+from crm.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from marketing_status.policy import NON_MARKETING, PENDING
 from marketing_status.transitions import Transition, apply_transition
 

@@ -6,8 +6,8 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from contacts.vocabulary import CreationTool, ReasonType
 from crm.transactions import on_commit_once
-from marketing_status.policy import CreationTool, ReasonType
 
 logger = logging.getLogger(__name__)
 

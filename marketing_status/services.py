@@ -19,7 +19,7 @@ from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, subscription_get
 from billing.services import SETUP_REFUSED, billing_period_open, subscription_check_tier, subscription_create
 from contacts.models import Contact
-from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, reason_type_of
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
@@ -97,7 +97,7 @@ def _switch(
         if impact.crosses_tier:
             raise TierGuardRefused(impact)
     sources, target = sources_of_switch(to_marketing=to_marketing)
-    transition = Transition(sources=sources, target=target, reason_type=actor.reason_type, reason_id=actor.id)
+    transition = Transition(sources=sources, target=target, reason_type=reason_type_of(actor), reason_id=actor.id)
     result = SwitchResult()
     for ids in id_chunks(contacts, chunk_size or settings.CRM_BULK_CHUNK_SIZE):
         with transaction.atomic():
@@ -106,7 +106,7 @@ def _switch(
         if on_chunk is not None:
             on_chunk(result)
     if to_marketing and result.changed:
-        subscription_check_tier(cause_type=actor.reason_type, cause_id=actor.id)
+        subscription_check_tier(cause_type=reason_type_of(actor), cause_id=actor.id)
     return result
 
 
