@@ -23,7 +23,10 @@ from api.lookups import ID_PROPERTIES, contact_get, contacts_by_ids
 from api.openapi import PropertiesField, SimplePublicObjectSerializer
 from api.parsers import storable
 from api.permissions import missing_scopes_error
-from api.properties import (
+from api.views.base import flag
+from billing.selectors import subscription_get
+from contacts.models import Contact
+from contacts.properties import (
     DEFAULT_PROPERTIES,
     MARKETING_STATUS,
     PROPERTIES,
@@ -31,9 +34,6 @@ from api.properties import (
     contact_input,
     format_datetime,
 )
-from api.views.base import flag
-from billing.selectors import subscription_get
-from contacts.models import Contact
 from contacts.services import (
     ContactConflict,
     ContactInvalid,

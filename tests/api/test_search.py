@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import search
-from api.properties import DEFAULT_PROPERTIES, PROPERTIES, format_datetime
 from contacts.models import Contact
+from contacts.properties import DEFAULT_PROPERTIES, PROPERTIES, format_datetime
 from contacts.services import contacts_archive, contacts_create
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from marketing_status.actors import Actor
