@@ -26,10 +26,10 @@ from bench.database import (
     scalar,
 )
 from billing.models import BillingPeriod
-from billing.services import renewals_run
 from contacts.models import Contact
 from marketing_status.actors import Actor, reason_type_of
 from marketing_status.policy import ReasonType
+from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing
 
 HISTORY_COLUMNS = (

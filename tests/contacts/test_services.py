@@ -7,7 +7,7 @@ import pytest
 from billing.models import TierUpgrade
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, pending_count
-from billing.services import renewals_run, subscription_create
+from billing.services import subscription_create
 from contacts.models import Contact
 from contacts.services import (
     ContactConflict,
@@ -21,6 +21,7 @@ from contacts.services import (
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.models import CreationToolSettingChange
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.selectors import BillingImpact
 from marketing_status.services import (
     TierGuardRefused,
