@@ -34,17 +34,11 @@ from contacts.properties import (
     contact_input,
     format_datetime,
 )
-from contacts.services import (
-    ContactConflict,
-    ContactInvalid,
-    contact_update,
-    contacts_archive,
-    contacts_create,
-    normalize_email,
-)
+from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_archive, normalize_email
 from integrations.models import Integration
 from integrations.scopes import CONTACTS_WRITE, MARKETING_WRITE
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import MarketingContactsNotEnabled, contacts_set_marketing, contacts_set_non_marketing
 

@@ -18,7 +18,7 @@ saves the checkpoint) and does, set-based, per chunk:
 On PostgreSQL, step 3 is a `COPY` straight into the contacts table (ids drawn from its sequence
 first, so each row knows its contact) and step 4 a `COPY` into a temporary table and one `UPDATE …
 FROM`: the statements a hand-written bulk load would use, with the constraints checked as always.
-Elsewhere (SQLite, a development database) step 3 is `contacts.services.contacts_create` and step
+Elsewhere (SQLite, a development database) step 3 is `marketing_status.creation.contacts_create` and step
 4 a `bulk_update`. Both give every contact the same values; the tests run on both.
 """
 
@@ -33,10 +33,10 @@ from django.db import connection
 from billing.models import Subscription
 from companies.services import CompanyData, companies_upsert, contacts_companies_associate
 from contacts.models import Contact, ContactChange
-from contacts.services import contacts_create
 from imports.fields import CONTACT_FIELDS, ParsedRow
 from imports.models import ImportSeenEmail
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool, ReasonType, decide_new_contact, sources_of_switch
 from marketing_status.selectors import new_contacts_billing_impact
 from marketing_status.transitions import Transition, apply_transition, record_creations

@@ -2,7 +2,7 @@
 
 Given plain values (a creation tool and its setting, a contact's current status and a requested
 switch), it answers what the status becomes and when. Services in `marketing_status.services` and
-`contacts.services` apply these decisions to the database, set-based.
+`marketing_status.creation` apply these decisions to the database, set-based.
 """
 
 from dataclasses import dataclass

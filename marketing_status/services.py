@@ -5,13 +5,12 @@ transaction with one guarded statement (`marketing_status.transitions`). The pol
 statuses a switch changes and into what; the database guard makes a repeat a no-op.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import Subscription
@@ -19,6 +18,7 @@ from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, subscription_get
 from billing.services import SETUP_REFUSED, billing_period_open, subscription_check_tier, subscription_create
 from contacts.models import Contact
+from contacts.selection import ContactSelection, id_chunks
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, reason_type_of
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import (
@@ -31,8 +31,6 @@ from marketing_status.policy import (
 )
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
 from marketing_status.transitions import Transition, apply_transition
-
-ContactSelection = QuerySet | Iterable[int]
 
 
 class MarketingContactsNotEnabled(Exception):
@@ -59,19 +57,6 @@ class SwitchResult:
     @property
     def unchanged(self) -> int:
         return self.considered - self.changed
-
-
-def id_chunks(contacts: ContactSelection, chunk_size: int) -> Iterator[list[int]]:
-    """Walk a queryset (by keyset on the primary key, never OFFSET) or an id list in sorted chunks."""
-    if isinstance(contacts, QuerySet):
-        last = 0
-        while ids := list(contacts.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]):
-            yield ids
-            last = ids[-1]
-        return
-    ids = sorted({int(contact_id) for contact_id in contacts})
-    for start in range(0, len(ids), chunk_size):
-        yield ids[start : start + chunk_size]
 
 
 def _enabled_subscription() -> Subscription:

@@ -11,8 +11,9 @@ from billing.selectors import marketing_count, next_update_date, update_moment, 
 from billing.services import subscription_check_tier, subscription_create
 from billing.tasks import tier_notice_send
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.services import contacts_archive
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing, marketing_contacts_enable

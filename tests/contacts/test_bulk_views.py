@@ -16,8 +16,9 @@ from billing.selectors import marketing_count
 from contacts import bulk_views
 from contacts.bulk_views import typed_number
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.services import contacts_archive
 from jobs.models import Job
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory, contacts_make

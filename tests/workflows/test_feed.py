@@ -18,12 +18,11 @@ from contacts.services import (
     contact_list_remove,
     contact_update,
     contacts_archive,
-    contacts_create,
     contacts_properties_set,
-    contacts_restore,
 )
 from leadforms.services import FieldSpec, form_create, form_submit
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
 from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing
