@@ -23,7 +23,10 @@ from api.lookups import ID_PROPERTIES, contact_get, contacts_by_ids
 from api.openapi import PropertiesField, SimplePublicObjectSerializer
 from api.parsers import storable
 from api.permissions import missing_scopes_error
-from api.properties import (
+from api.views.base import flag
+from billing.selectors import subscription_get
+from contacts.models import Contact
+from contacts.properties import (
     DEFAULT_PROPERTIES,
     MARKETING_STATUS,
     PROPERTIES,
@@ -31,20 +34,11 @@ from api.properties import (
     contact_input,
     format_datetime,
 )
-from api.views.base import flag
-from billing.selectors import subscription_get
-from contacts.models import Contact
-from contacts.services import (
-    ContactConflict,
-    ContactInvalid,
-    contact_update,
-    contacts_archive,
-    contacts_create,
-    normalize_email,
-)
+from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_archive, normalize_email
 from integrations.models import Integration
 from integrations.scopes import CONTACTS_WRITE, MARKETING_WRITE
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import MarketingContactsNotEnabled, contacts_set_marketing, contacts_set_non_marketing
 

@@ -1,7 +1,7 @@
 """The marketing-status API (B1): its payloads, and the helpers its views call.
 
 `MarketingSwitchInputSerializer` validates a switch request; the other serializers only describe
-responses for the schema, whose bodies are built here with `api.properties` and `api.errors`.
+responses for the schema, whose bodies are built here with `contacts.properties` and `api.errors`.
 The switch itself is `marketing_status.services` (R10–R13, R30, B4); the figures come from
 `billing.selectors` (R20, R23).
 """
@@ -15,11 +15,11 @@ from rest_framework import serializers
 
 from api.errors import MAX_BATCH_INPUTS, validation_error
 from api.lookups import ID_PROPERTIES, contacts_by_ids
-from api.properties import PROPERTIES, format_datetime
 from billing.models import BillingPeriod, Subscription
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import billing_periods_recent, next_update_date, subscription_get, update_moment, usage_get
 from contacts.models import Contact
+from contacts.properties import PROPERTIES, format_datetime
 
 STATUS, UNTIL_RENEWAL = "hs_marketable_status", "hs_marketable_until_renewal"
 

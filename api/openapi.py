@@ -1,7 +1,7 @@
 """Schema components shared by the API views' `@extend_schema` declarations (drf-spectacular).
 
 These serializers only describe payloads for the OpenAPI schema; views build their bodies with
-`api.properties` and `api.errors`.
+`contacts.properties` and `api.errors`.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse

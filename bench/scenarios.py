@@ -26,10 +26,10 @@ from bench.database import (
     scalar,
 )
 from billing.models import BillingPeriod
-from billing.services import renewals_run
 from contacts.models import Contact
-from marketing_status.actors import Actor
+from marketing_status.actors import Actor, reason_type_of
 from marketing_status.policy import ReasonType
+from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing
 
 HISTORY_COLUMNS = (
@@ -138,7 +138,7 @@ def set_marketing_scenario(db: BenchDatabase) -> Scenario:
             "((marketable_status = false AND NOT marketable_until_renewal)"
             " OR (marketable_status AND marketable_until_renewal)) AND archived_at IS NULL"
         )
-        params = {"now": timezone.now(), "reason": actor.reason_type.value, "actor_id": actor.id}
+        params = {"now": timezone.now(), "reason": reason_type_of(actor).value, "actor_id": actor.id}
         with transaction.atomic():
             execute(
                 f"""

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing.policy import BillingCycle, HubTier
-from marketing_status.policy import ReasonType
+from contacts.vocabulary import ReasonType
 
 
 class Subscription(models.Model):

@@ -39,6 +39,11 @@ def next_update_date(*, subscription: Subscription, now: datetime | None = None)
     )
 
 
+def billing_period_due(*, as_of: datetime) -> BillingPeriod | None:
+    """R14: an open billing period whose update moment has come by `as_of` (the renewal's next work), if any."""
+    return BillingPeriod.objects.filter(closed_at__isnull=True, update_at__lte=as_of).first()
+
+
 def current_period(*, subscription: Subscription) -> BillingPeriod | None:
     return subscription.periods.filter(closed_at__isnull=True).first()
 

@@ -1,4 +1,4 @@
-"""Writes of billing state: subscription set-up, billing periods, tier upgrades and the renewal (R14, R20–R25).
+"""Writes of billing state: subscription set-up, billing periods, tier upgrades (R14, R20–R25).
 
 Lock order, everywhere: subscription, then billing period, then contacts (in id order). Keeping to it
 is what lets the renewal, bulk switches and tier checks run at the same time without deadlocks.
@@ -6,7 +6,6 @@ is what lets the renewal, bulk switches and tier checks run at the same time wit
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -18,11 +17,8 @@ from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
 from billing.policy import BillingCycle, HubTier, TierCheck, check_tier, next_contract_renewal, upgraded_limit
 from billing.policy import next_update_date as policy_next_update_date
 from billing.selectors import marketing_count, update_moment
-from contacts.models import Contact
+from crm.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from crm.tasks import task_send_on_commit
-from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
-from marketing_status.policy import NON_MARKETING, PENDING
-from marketing_status.transitions import Transition, apply_transition
 
 logger = logging.getLogger(__name__)
 
@@ -238,93 +234,40 @@ def tier_notice_mark_sent(*, notice_id: int) -> bool:
     return bool(TierNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now()))
 
 
-# --- Renewal (R14) ---------------------------------------------------------------------------------
+# --- Billing periods at their update date (R14, R20) -------------------------------------------------
+# The renewal itself (flipping pending contacts) is `marketing_status.renewal`: billing writes no contact
+# status. These are the period's writes it calls, each taking the locks in the documented order.
 
 
-@dataclass(frozen=True)
-class RenewalOutcome:
-    period_id: int
-    flipped: int
-    count_at_close: int
-    next_period_id: int
-
-
-def renewals_run(
-    *,
-    as_of: datetime | None = None,
-    chunk_size: int | None = None,
-    on_chunk: Callable[[int], None] | None = None,
-) -> list[RenewalOutcome]:
-    """R14: for every billing period whose update date has come by `as_of`, flip its pending contacts
-    to non-marketing, close it with its counts and open the next.
-
-    Idempotent, safe to run twice at once (the period row is the lock) and resumable: every chunk
-    commits its flips with their history, so a run killed midway is finished by the next run, and
-    a contact is flipped, and recorded, once. Pending switches requested after the update moment
-    wait for the following update date.
-    """
-    as_of = as_of or timezone.now()
-    chunk_size = chunk_size or settings.CRM_BULK_CHUNK_SIZE
-    outcomes = []
-    while (period := BillingPeriod.objects.filter(closed_at__isnull=True, update_at__lte=as_of).first()) is not None:
-        _renewal_begin(period)
-        while _renewal_flip_chunk(period, chunk_size, on_chunk):
-            pass
-        outcome = _renewal_close(period)
-        if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes
-
-
-def _renewal_transition(period: BillingPeriod) -> Transition:
-    # Archived contacts flip too, so that a restore (R22) gives the status they would have had.
-    return Transition(
-        sources=(PENDING,),
-        target=NON_MARKETING,
-        reason_type=None,
-        reason_id=None,
-        include_archived=True,
-        changed_before=period.update_at,
-    )
-
-
-def _renewal_actor(period: BillingPeriod) -> Actor:
-    return Actor.system(f"renewal:{period.pk}")
-
-
-def _due_pending(period: BillingPeriod):
-    return Contact.objects.filter(
-        marketable_until_renewal=True, marketable_status_changed_at__lte=period.update_at
-    ).order_by("pk")
-
-
-def _renewal_begin(period: BillingPeriod) -> None:
-    """Record when the renewal began and the count billed for the period, once."""
+def billing_period_renewal_begin(*, period: BillingPeriod, now: datetime | None = None) -> None:
+    """Record when the renewal of a period began and the count billed for it, once."""
     BillingPeriod.objects.filter(pk=period.pk, renewal_started_at__isnull=True).update(
-        renewal_started_at=timezone.now(), count_at_close=marketing_count()
+        renewal_started_at=now or timezone.now(), count_at_close=marketing_count()
     )
 
 
-def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callable[[int], None] | None) -> bool:
-    """Flip one chunk of due pending contacts; False when none is left or the period is closed."""
-    with transaction.atomic():
-        if not BillingPeriod.objects.select_for_update().filter(pk=period.pk, closed_at__isnull=True).exists():
-            return False
-        ids = list(_due_pending(period).select_for_update(skip_locked=True).values_list("pk", flat=True)[:chunk_size])
-        if not ids:
-            return False
-        flipped = apply_transition(
-            ids=ids, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
-        )
-        BillingPeriod.objects.filter(pk=period.pk).update(flipped_count=F("flipped_count") + flipped)
-    if on_chunk is not None:
-        on_chunk(flipped)
-    # Every due id was locked and matches the guard, so it flips; if none did, stop rather than spin.
-    return flipped > 0
+def billing_period_lock_open(*, period: BillingPeriod) -> bool:
+    """Lock the period's row, inside the caller's transaction, if it is still open; False when it is closed.
+
+    The renewal holds it while it flips a chunk of contacts (the period, then its contacts)."""
+    return BillingPeriod.objects.select_for_update().filter(pk=period.pk, closed_at__isnull=True).exists()
 
 
-def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
-    """Close the period and open the next, after flipping what a concurrent bulk change held locked."""
+def billing_period_count_flipped(*, period: BillingPeriod, flipped: int) -> None:
+    """Add `flipped` contacts to the period's count of contacts switched to non-marketing at its update date."""
+    BillingPeriod.objects.filter(pk=period.pk).update(flipped_count=F("flipped_count") + flipped)
+
+
+def billing_period_close(
+    *, period: BillingPeriod, flip_due: Callable[[BillingPeriod], int], now: datetime | None = None
+) -> tuple[BillingPeriod, BillingPeriod] | None:
+    """R14, R20, R24: close a period whose update date has come and open the next; None if it was closed.
+
+    Takes the subscription's lock, then the period's, then calls `flip_due(period)`, which flips what is
+    still due of the period's pending contacts (those a concurrent bulk change held locked) and returns
+    how many it flipped; then records the counts, renews the contract at its renewal date and opens the
+    following period, all in one transaction. Returns the closed period and the one opened.
+    """
     with transaction.atomic():
         # The subscription first, as subscription_check_tier does: locking the period first (the join
         # below locks both rows) deadlocks with a tier check holding the subscription.
@@ -332,12 +275,8 @@ def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
         period = BillingPeriod.objects.select_for_update().select_related("subscription").get(pk=period.pk)
         if period.closed_at is not None:
             return None
-        leftover = list(_due_pending(period).select_for_update().values_list("pk", flat=True))
-        flipped = apply_transition(
-            ids=leftover, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
-        )
-        period.flipped_count += flipped
-        period.closed_at = timezone.now()
+        period.flipped_count += flip_due(period)
+        period.closed_at = now or timezone.now()
         if period.count_at_close is None:
             period.count_at_close = marketing_count()
         period.peak_count = max(period.peak_count, period.count_at_close)
@@ -348,7 +287,7 @@ def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
             subscription=period.subscription, starts_at=period.update_at, count=marketing_count()
         )
     logger.info("billing period %s closed: %s contacts flipped", period.pk, period.flipped_count)
-    return RenewalOutcome(period.pk, period.flipped_count, period.count_at_close, following.pk)
+    return period, following
 
 
 def _contract_renew(subscription: Subscription, *, update_date: date, now: datetime) -> None:

@@ -7,15 +7,9 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from billing.models import TierNotice
-from billing.services import renewals_run, tier_notice_mark_sent
+from billing.services import tier_notice_mark_sent
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=600, max_retries=None)
-def renewals_run_task() -> int:
-    """R14, woken by beat: roll every billing period whose update date has come."""
-    return len(renewals_run())
 
 
 @shared_task(autoretry_for=(OperationalError, OSError), retry_backoff=True, retry_backoff_max=600, max_retries=20)

@@ -21,8 +21,9 @@ from typing import Any
 from django.db import transaction
 
 from contacts.models import Contact, ContactChange
-from contacts.services import ContactConflict, contact_update, contacts_create, normalize_email
+from contacts.services import ContactConflict, contact_update, normalize_email
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
     CreationTool,

@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from companies.models import Company, CompanyContact
-from marketing_status.actors import Actor
+from crm.actors import Actor
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9]{1,59})")

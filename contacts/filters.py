@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Contact, ContactList, EmailSubscription, LifecycleStage
-from marketing_status.policy import CreationTool, ReasonType
+from contacts.vocabulary import CreationTool, ReasonType
 
 STATUS_CHOICES = [("marketing", "Marketing contact"), ("non_marketing", "Non-marketing contact")]
 

@@ -6,9 +6,9 @@ from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower, Now
 
+from contacts.vocabulary import CreationTool, ReasonType
 from crm.tasks import task_send
 from crm.transactions import on_commit_once
-from marketing_status.policy import CreationTool, ReasonType
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,9 @@ class Contact(models.Model):
     """A person in the CRM, with its marketing status (R2–R22).
 
     The four `marketable_*` fields are HubSpot's `hs_marketable_*` properties. They are written only
-    by the services of `marketing_status` and `contacts` (one write path, guarded set-based updates);
-    every change of them leaves a `MarketingStatusChange` row written in the same statement.
+    by the services of `marketing_status` (creation, switches, the renewal: one write path, guarded
+    set-based updates), and every change of them leaves a `MarketingStatusChange` row written in the
+    same statement; `contacts.services` writes the plain properties only.
     `marketable_status` is null only until marketing contacts are enabled for the account (R1).
 
     Emails are stored lower-cased, so the unique constraint makes them unique case-insensitively

@@ -4,6 +4,7 @@ A selection is stored as plain values (ids, or the view's query string) so that 
 rebuild it in a worker; "all matching" is re-evaluated then, as HubSpot does.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,9 @@ from contacts.filters import ContactFilterSet
 from contacts.models import Contact
 
 MAX_PICKED_IDS = 10_000
+
+# What bulk writes take: a queryset of contacts or their ids.
+ContactSelection = QuerySet | Iterable[int]
 
 
 class InvalidSelection(ValueError):
@@ -74,3 +78,16 @@ class Selection:
             all_matching=bool(data.get("all_matching")),
             archived=bool(data.get("archived")),
         )
+
+
+def id_chunks(contacts: ContactSelection, chunk_size: int) -> Iterator[list[int]]:
+    """Walk a queryset (by keyset on the primary key, never OFFSET) or an id list in sorted chunks."""
+    if isinstance(contacts, QuerySet):
+        last = 0
+        while ids := list(contacts.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]):
+            yield ids
+            last = ids[-1]
+        return
+    ids = sorted({int(contact_id) for contact_id in contacts})
+    for start in range(0, len(ids), chunk_size):
+        yield ids[start : start + chunk_size]

@@ -7,7 +7,8 @@ duplicated wake-up costs nothing but a delay.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
-    # R14: flip pending contacts and roll the billing period once its update date has passed.
+    # R14: flip pending contacts and roll the billing period once its update date has passed
+    # (`marketing_status.tasks`; the task kept the name it had when it lived in billing).
     "billing-renewals": {
         "task": "billing.tasks.renewals_run_task",
         "schedule": crontab(minute="*/5"),

@@ -18,7 +18,7 @@ saves the checkpoint) and does, set-based, per chunk:
 Step 3 is a `COPY` straight into the contacts table (ids drawn from its sequence first, so each row
 knows its contact) and step 4 a `COPY` into a temporary table and one `UPDATE … FROM`: the
 statements a hand-written bulk load would use, with the constraints checked as always. The new
-contacts get the values `contacts.services.contacts_create` would give them.
+contacts get the values `marketing_status.creation.contacts_create` would give them.
 """
 
 from collections.abc import Sequence

@@ -17,10 +17,11 @@ from django.utils import timezone
 from billing.selectors import subscription_get
 from contacts.models import ContactList
 from contacts.selection import Selection
-from contacts.services import contact_list_add, contacts_archive, contacts_restore, restore_ensure_allowed
+from contacts.services import contact_list_add, contacts_archive
 from crm.tasks import task_send, task_send_on_commit
 from jobs.models import Job
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_restore, restore_ensure_allowed
 from marketing_status.selectors import billing_impact_get
 from marketing_status.services import (
     MarketingContactsNotEnabled,

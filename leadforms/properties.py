@@ -1,6 +1,6 @@
 """The contact properties a form field can be mapped to, named as HubSpot names them.
 
-Forms use the API's property names (`api.properties.PROPERTIES`: `firstname`, `lifecyclestage`…) so
+Forms use the API's property names (`contacts.properties.PROPERTIES`: `firstname`, `lifecyclestage`…) so
 that a HubSpot submission body or embed code works unchanged. Only `contacts.services.EDITABLE_FIELDS`
 qualify, and of those not `email_subscription` nor `email_hard_bounced`: a visitor does not mark
 himself bounced, and unsubscribing has its own path.
@@ -8,8 +8,8 @@ himself bounced, and unsubscribing has its own path.
 
 from dataclasses import dataclass
 
-from api.properties import PROPERTIES
 from contacts.models import Contact, LifecycleStage
+from contacts.properties import PROPERTIES
 from contacts.services import EDITABLE_FIELDS
 
 EMAIL = "email"

@@ -2,105 +2,21 @@
 
 Given plain values (a creation tool and its setting, a contact's current status and a requested
 switch), it answers what the status becomes and when. Services in `marketing_status.services` and
-`contacts.services` apply these decisions to the database, set-based.
+`marketing_status.creation` apply these decisions to the database, set-based.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from contacts.vocabulary import (
+    CREATION_TOOL_LABELS,
+    REASON_TYPE_LABELS,
+    CreationTool,
+    ReasonType,
+)
 
-class Labelled:
-    """For an enum whose members have a `label`: its form choices, and the label of a stored value."""
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
-
-    @classmethod
-    def label_of(cls, value: str) -> str:
-        """A value the enum no longer knows is shown as it is."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return value
-
-
-class ReasonType(Labelled, StrEnum):
-    """`hs_marketable_reason_type`: what set a contact's marketing status."""
-
-    INITIAL_STATE = "INITIAL_STATE"
-    USER_SET = "USER_SET"
-    CONTACT_IMPORT = "CONTACT_IMPORT"
-    FORM_SUBMISSION = "FORM_SUBMISSION"
-    CONVERSATION = "CONVERSATION"
-    INTEGRATOR_SET = "INTEGRATOR_SET"
-    WORKFLOW = "WORKFLOW"
-    EMAIL = "EMAIL"
-    AD = "AD"
-    SAMPLE_CONTACT = "SAMPLE_CONTACT"
-
-    @property
-    def label(self) -> str:
-        """What screens show; the API keeps the value."""
-        return REASON_TYPE_LABELS[self]
-
-
-class CreationTool(Labelled, StrEnum):
-    """What created a contact (R2–R9)."""
-
-    MANUAL = "MANUAL"
-    IMPORT = "IMPORT"  # single-object, single-file import (R4)
-    MULTI_IMPORT = "MULTI_IMPORT"  # multi-object or multi-file import (R4, R9)
-    HUBSPOT_FORM = "HUBSPOT_FORM"
-    NON_HUBSPOT_FORM = "NON_HUBSPOT_FORM"
-    CHATFLOW = "CHATFLOW"
-    INTEGRATION = "INTEGRATION"
-    MOBILE_APP = "MOBILE_APP"
-    ONE_TO_ONE_EMAIL = "ONE_TO_ONE_EMAIL"
-    TEAM_INBOX = "TEAM_INBOX"
-    DOCUMENT = "DOCUMENT"
-    MEETINGS = "MEETINGS"
-    EMAIL_EXTENSION = "EMAIL_EXTENSION"
-    TICKET = "TICKET"
-    DEAL = "DEAL"
-    SAMPLE = "SAMPLE"
-
-    @property
-    def label(self) -> str:
-        """What screens show; the API keeps the value."""
-        return CREATION_TOOL_LABELS[self]
-
-
-REASON_TYPE_LABELS: dict[ReasonType, str] = {
-    ReasonType.INITIAL_STATE: "Initial state",
-    ReasonType.USER_SET: "Set by a user",
-    ReasonType.CONTACT_IMPORT: "Contact import",
-    ReasonType.FORM_SUBMISSION: "Form submission",
-    ReasonType.CONVERSATION: "Conversation",
-    ReasonType.INTEGRATOR_SET: "Set by an integration",
-    ReasonType.WORKFLOW: "Workflow",
-    ReasonType.EMAIL: "Email",
-    ReasonType.AD: "Ad",
-    ReasonType.SAMPLE_CONTACT: "Sample contact",
-}
-CREATION_TOOL_LABELS: dict[CreationTool, str] = {
-    CreationTool.MANUAL: "Created by a user",
-    CreationTool.IMPORT: "Import",
-    CreationTool.MULTI_IMPORT: "Multi-file or multi-object import",
-    CreationTool.HUBSPOT_FORM: "Form",
-    CreationTool.NON_HUBSPOT_FORM: "Non-HubSpot form",
-    CreationTool.CHATFLOW: "Chatflow",
-    CreationTool.INTEGRATION: "Integration",
-    CreationTool.MOBILE_APP: "Mobile app",
-    CreationTool.ONE_TO_ONE_EMAIL: "One-to-one email",
-    CreationTool.TEAM_INBOX: "Team inbox",
-    CreationTool.DOCUMENT: "Document",
-    CreationTool.MEETINGS: "Meetings",
-    CreationTool.EMAIL_EXTENSION: "Email extension",
-    CreationTool.TICKET: "Ticket",
-    CreationTool.DEAL: "Deal",
-    CreationTool.SAMPLE: "Sample contact",
-}
+# The vocabulary is the contacts app's; it is re-exported for the policy's callers.
+__all__ = ["CREATION_TOOL_LABELS", "REASON_TYPE_LABELS", "CreationTool", "ReasonType"]
 
 
 # R5–R8: tools whose "create as marketing" setting is stored (per form, chatflow, integration, or

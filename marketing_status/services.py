@@ -5,13 +5,12 @@ transaction with one guarded statement (`marketing_status.transitions`). The pol
 statuses a switch changes and into what; the database guard makes a repeat a no-op.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import Subscription
@@ -19,7 +18,8 @@ from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, subscription_get
 from billing.services import SETUP_REFUSED, billing_period_open, subscription_check_tier, subscription_create
 from contacts.models import Contact
-from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor
+from contacts.selection import ContactSelection, id_chunks
+from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, reason_type_of
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import (
     CONFIGURABLE_TOOL_DEFAULTS,
@@ -31,8 +31,6 @@ from marketing_status.policy import (
 )
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
 from marketing_status.transitions import Transition, apply_transition
-
-ContactSelection = QuerySet | Iterable[int]
 
 
 class MarketingContactsNotEnabled(Exception):
@@ -61,19 +59,6 @@ class SwitchResult:
         return self.considered - self.changed
 
 
-def id_chunks(contacts: ContactSelection, chunk_size: int) -> Iterator[list[int]]:
-    """Walk a queryset (by keyset on the primary key, never OFFSET) or an id list in sorted chunks."""
-    if isinstance(contacts, QuerySet):
-        last = 0
-        while ids := list(contacts.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]):
-            yield ids
-            last = ids[-1]
-        return
-    ids = sorted({int(contact_id) for contact_id in contacts})
-    for start in range(0, len(ids), chunk_size):
-        yield ids[start : start + chunk_size]
-
-
 def _enabled_subscription() -> Subscription:
     subscription = subscription_get()
     if subscription is None or not subscription.marketing_contacts_enabled:
@@ -97,7 +82,7 @@ def _switch(
         if impact.crosses_tier:
             raise TierGuardRefused(impact)
     sources, target = sources_of_switch(to_marketing=to_marketing)
-    transition = Transition(sources=sources, target=target, reason_type=actor.reason_type, reason_id=actor.id)
+    transition = Transition(sources=sources, target=target, reason_type=reason_type_of(actor), reason_id=actor.id)
     result = SwitchResult()
     for ids in id_chunks(contacts, chunk_size or settings.CRM_BULK_CHUNK_SIZE):
         with transaction.atomic():
@@ -106,7 +91,7 @@ def _switch(
         if on_chunk is not None:
             on_chunk(result)
     if to_marketing and result.changed:
-        subscription_check_tier(cause_type=actor.reason_type, cause_id=actor.id)
+        subscription_check_tier(cause_type=reason_type_of(actor), cause_id=actor.id)
     return result
 
 

@@ -21,7 +21,7 @@ def contacts_make(*, count: int, actor, marketing: bool = False, pending: bool =
     """Create `count` contacts through the services (so each has its creation history), manually, as
     marketing or not; `pending` then sets them as non-marketing (R11). Emails are unique."""
     from contacts.models import Contact
-    from contacts.services import contacts_create
+    from marketing_status.creation import contacts_create
     from marketing_status.policy import CreationTool
     from marketing_status.services import contacts_set_non_marketing
 

@@ -8,12 +8,12 @@ from django.urls import reverse
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
 from companies.models import Company
 from contacts.models import Contact
-from contacts.services import contacts_create
 from conversations.models import Chatflow, Conversation, Message
 from engagements.models import Booking, EmailLog, MeetingLink, Ticket
 from imports.models import Import, ImportRowError
 from leadforms.models import ExternalForm, Form, FormSubmission
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory

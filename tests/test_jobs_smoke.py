@@ -1,8 +1,8 @@
 from contacts.models import Contact
 from contacts.selection import Selection
-from contacts.services import contacts_create
 from jobs.models import Job
 from jobs.services import bulk_change_start, job_run
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 
 

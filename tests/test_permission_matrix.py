@@ -33,7 +33,7 @@ from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
 from billing.policy import BillingCycle, HubTier
 from billing.services import subscription_create
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.services import contacts_archive
 from conversations.models import Chatflow
 from conversations.services import chatflow_create
 from imports.models import Import, ImportFile
@@ -44,6 +44,7 @@ from jobs.models import Job
 from leadforms.models import Form
 from leadforms.services import FieldSpec, form_create
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
 from marketing_status.selectors import creation_tool_setting_get

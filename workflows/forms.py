@@ -17,8 +17,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from api.properties import PROPERTIES
-from api.search import LIST_OPERATORS, VALUELESS_OPERATORS, Operator
+from contacts.properties import PROPERTIES
+from contacts.search import LIST_OPERATORS, VALUELESS_OPERATORS, Operator
 from workflows.models import ActionKind
 from workflows.services import SETTABLE_PROPERTIES, ActionSpec
 

@@ -30,9 +30,9 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from api.properties import MARKETING_STATUS, PROPERTIES, contact_input
 from billing.selectors import subscription_get
 from contacts.models import Contact, ContactChange, ContactChangeConsumer, ContactList
+from contacts.properties import MARKETING_STATUS, PROPERTIES, contact_input
 from crm.tasks import task_send_on_commit
 from marketing_status.actors import Actor
 from workflows import policy

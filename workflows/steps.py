@@ -28,9 +28,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from api.properties import PROPERTIES, contact_input
 from billing.models import Subscription
 from contacts.models import Contact, ContactChange, ContactList
+from contacts.properties import PROPERTIES, contact_input
 from contacts.services import contact_list_add, contact_list_remove, contacts_properties_set
 from crm.tasks import task_send
 from marketing_status.actors import Actor, ActorKind

@@ -4,8 +4,9 @@
                   {"type": "list", "listId": 3, "operator": "IS_MEMBER"},
                   {"type": "form", "formId": "<form guid>", "operator": "HAS_SUBMITTED"}]}]
 
-Property filters are exactly the search API's (`api.search`): the same property names, operators,
-value parsing and semantics, so a workflow enrolls the contacts a search with the same filters finds.
+Property filters are exactly the search API's (the contacts filter grammar, `contacts.search`): the same
+property names, operators, value parsing and semantics, so a workflow enrolls the contacts a search with
+the same filters finds.
 `triggers_clean` validates and normalises; `triggers_condition` compiles to a WHERE condition on
 contacts; `matching_contacts` applies it to live contacts (R22: deleted contacts never match).
 """
@@ -18,8 +19,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from api.search import Invalid, _filter, filter_condition
 from contacts.models import Contact, ContactList, ContactListMembership
+from contacts.search import Invalid, filter_condition, filter_parse
 from leadforms.models import ExternalForm, Form, FormSubmission
 
 PROPERTY, LIST, FORM = "property", "list", "form"
@@ -30,7 +31,7 @@ VALUE_KEYS = ("value", "values", "highValue")
 
 
 def _property_filter(raw: Mapping[str, Any]) -> dict[str, Any]:
-    parsed = _filter(raw)  # the search API's own parser: raises Invalid with its message
+    parsed = filter_parse(raw)  # the filter grammar the search API uses: raises Invalid with its message
     cleaned = {"type": PROPERTY, "propertyName": parsed.prop, "operator": parsed.operator.value}
     return cleaned | {key: raw[key] for key in VALUE_KEYS if key in raw}
 
@@ -126,7 +127,7 @@ def filter_q(item: Mapping[str, Any]) -> Q:
         return member if item["operator"] == IS_MEMBER else ~member
     if kind == FORM:
         return _form_submitted(item["formId"])
-    return filter_condition(_filter(item))
+    return filter_condition(filter_parse(item))
 
 
 def triggers_condition(triggers: Iterable[Mapping[str, Any]]) -> Q | None:

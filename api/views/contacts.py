@@ -2,7 +2,7 @@
 
 Thin views: parse the request with `api.contacts_api`, check the marketing scope when an input sets
 `hs_marketable_status` (R30), write through the services (R8, R10–R13, R22, B4), render objects with
-`api.properties`. Every refusal is raised and shaped by `api.errors`.
+`contacts.properties`. Every refusal is raised and shaped by `api.errors`.
 """
 
 from django.utils import timezone
@@ -51,8 +51,9 @@ from api.contacts_api import (
 from api.lookups import ID_PROPERTIES
 from api.openapi import ARCHIVED_PARAMETER, PROPERTIES_PARAMETER, SimplePublicObjectSerializer, error_responses
 from api.parsers import StorableJSONParser
-from api.properties import contact_object, properties_param, raise_if_errors, requested_properties
+from api.properties import properties_param, raise_if_errors
 from api.views.base import ApiView, flag
+from contacts.properties import contact_object, requested_properties
 from contacts.services import normalize_email
 from integrations.scopes import CONTACTS_READ
 

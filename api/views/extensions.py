@@ -4,7 +4,7 @@
 
 Authenticated, unlike the public intake: either an integration's bearer token with the
 `crm.objects.contacts.write` scope (rate-limited like the API), or a signed-in session sending its
-CSRF token, whose user needs `contacts.add_contact`. Properties use the API's names (`api.properties`);
+CSRF token, whose user needs `contacts.add_contact`. Properties use the API's names (`contacts.properties`);
 `hs_marketable_status` cannot be sent, since these tools always create non-marketing contacts.
 Answers 201 with the new contact, or 200 with the existing one it matched by email (the caller is
 authenticated, so it may know). Errors are the API's HubSpot-shaped JSON (`api.errors`).
@@ -21,9 +21,10 @@ from api.errors import validation_error
 from api.openapi import PropertiesField, SimplePublicObjectSerializer, error_responses
 from api.parsers import StorableJSONParser
 from api.permissions import HasScopes
-from api.properties import DEFAULT_PROPERTIES, MARKETING_STATUS, contact_object, raise_if_errors
+from api.properties import raise_if_errors
 from api.schema_extensions import SECURITY_SCHEME
 from api.views.base import ApiView
+from contacts.properties import DEFAULT_PROPERTIES, MARKETING_STATUS, contact_object
 from engagements.services import EXTENSION_TOOLS, EngagementInvalid, extension_contact_capture
 from integrations.scopes import CONTACTS_WRITE
 from marketing_status.actors import Actor

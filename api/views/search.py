@@ -1,7 +1,7 @@
 """`POST /crm/v3/objects/contacts/search`: HubSpot's contact search (see `api.search` for what it means).
 
 The serializers below only describe the payloads for the schema; `api.search` parses the body itself,
-so that every malformed part is a 400 naming it, and the view renders objects with `api.properties`.
+so that every malformed part is a 400 naming it, and the view renders objects with `contacts.properties`.
 """
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -10,8 +10,8 @@ from rest_framework.response import Response
 
 from api import search
 from api.openapi import SimplePublicObjectSerializer, error_responses
-from api.properties import PROPERTIES, contact_object
 from api.views.base import ApiView
+from contacts.properties import PROPERTIES, contact_object
 from integrations.scopes import CONTACTS_READ
 
 # --- Schema components ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from contacts.models import LifecycleStage
-from marketing_status.policy import ReasonType
+from contacts.vocabulary import ReasonType
 
 LIFECYCLE_LABELS = dict(LifecycleStage.choices)
 REASON_TYPE_LABELS = dict(ReasonType.choices())

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 
 from billing.selectors import next_update_date, subscription_get
 from contacts.models import Contact
-from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_create
+from contacts.services import ContactConflict, ContactInvalid, contact_update
 from crm.refusals import permission_required
 from crm.sources import SourceName, sources_resolve
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
 from marketing_status.services import (

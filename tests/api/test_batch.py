@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.properties import PROPERTIES
 from billing.models import Subscription, TierUpgrade
 from billing.selectors import marketing_count
 from contacts.models import Contact
+from contacts.properties import PROPERTIES
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE
 from marketing_status.models import MarketingStatusChange
 from tests.api.test_base import assert_error

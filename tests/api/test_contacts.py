@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.properties import PROPERTIES
 from billing.models import Subscription, TierUpgrade
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count
 from billing.services import subscription_create, subscription_set_tier_guard
 from contacts.models import Contact
+from contacts.properties import PROPERTIES
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_marketing_on_create_set
 from marketing_status.models import MarketingStatusChange

@@ -18,8 +18,8 @@ from hubspot.crm.contacts import (
     SimplePublicObjectWithAssociations,
 )
 
-from api.properties import format_datetime
 from contacts.models import Contact
+from contacts.properties import format_datetime
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE
 from marketing_status.models import MarketingStatusChange
 from tests.api.conftest import ALL

@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from api.properties import format_datetime
 from billing.models import Subscription, TierUpgrade
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, update_moment
 from billing.services import subscription_create, subscription_set_tier_guard
 from contacts.models import Contact
+from contacts.properties import format_datetime
 from contacts.services import contacts_archive
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from marketing_status.models import MarketingStatusChange

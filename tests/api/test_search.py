@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api import search
-from api.properties import DEFAULT_PROPERTIES, PROPERTIES, format_datetime
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.properties import DEFAULT_PROPERTIES, PROPERTIES, format_datetime
+from contacts.services import contacts_archive
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_non_marketing
 from tests.api.test_base import assert_error

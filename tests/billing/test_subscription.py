@@ -12,13 +12,14 @@ from rest_framework.test import APIClient
 from billing.models import BillingPeriod, Subscription, TierUpgrade
 from billing.policy import BillingCycle, HubTier, next_contract_renewal
 from billing.selectors import marketing_count
-from billing.services import SubscriptionInvalid, renewals_run, subscription_change, subscription_create
+from billing.services import SubscriptionInvalid, subscription_change, subscription_create
 from contacts.models import Contact
-from contacts.services import contacts_create
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.services import account_setup, contacts_set_non_marketing
 from tests.factories import contacts_make
 

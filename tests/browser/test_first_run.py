@@ -5,8 +5,8 @@ import pytest
 
 from billing.models import Subscription
 from contacts.models import Contact
-from contacts.services import contacts_create
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory
 

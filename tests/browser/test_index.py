@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from contacts.services import contacts_create
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_non_marketing
 

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from contacts.models import ContactList
-from contacts.services import contact_list_add, contacts_create
+from contacts.services import contact_list_add
 from leadforms.services import FieldSpec, form_create
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory, contacts_make
 from workflows.services import ActionSpec, workflow_create

@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from contacts.models import Contact
-from contacts.services import contacts_create
 from conversations.services import chatflow_create, conversation_start, visitor_message_post
 from engagements.selectors import link_free_slots
 from engagements.services import email_log, extension_contact_capture, meeting_book, meeting_link_create, ticket_create
@@ -29,6 +28,7 @@ from integrations.scopes import CONTACTS_WRITE
 from integrations.services import integration_create
 from leadforms.services import CapturedField, FieldSpec, external_form_capture, form_create, form_submit
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing, creation_tool_setting_set

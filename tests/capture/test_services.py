@@ -5,8 +5,9 @@ import pytest
 from billing.models import Subscription
 from capture.services import contact_capture
 from contacts.models import Contact
-from contacts.services import ContactInvalid, contacts_create
+from contacts.services import ContactInvalid
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing, creation_tool_setting_set
 

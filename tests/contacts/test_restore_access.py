@@ -4,8 +4,9 @@ contact access permission; archived non-marketing contacts need only the delete 
 import pytest
 
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_restore
+from contacts.services import contacts_archive
 from marketing_status.actors import Actor, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_restore
 from tests.factories import contacts_make
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ for an email is read again. (tests/imports/test_kill.py kills a real process on 
 import pytest
 
 from contacts.models import Contact
-from contacts.services import contacts_create
 from imports import writers
 from imports.models import Import
 from imports.services import import_create, import_run
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from tests.factories import contacts_make

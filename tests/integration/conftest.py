@@ -23,7 +23,7 @@ from django.db.models import Count
 
 from billing.models import BillingPeriod
 from contacts.models import Contact
-from contacts.services import contacts_create
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_non_marketing

@@ -15,9 +15,9 @@ from django.db import transaction
 import marketing_status.services
 from billing.models import BillingPeriod, Subscription
 from billing.selectors import marketing_count
-from billing.services import renewals_run
 from contacts.models import Contact
 from marketing_status.models import MarketingStatusChange
+from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing
 from tests.integration.conftest import (
     WAIT_SECONDS,

@@ -21,10 +21,10 @@ from billing.models import BillingPeriod
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import update_moment
 from billing.services import subscription_create
-from billing.tasks import renewals_run_task
 from contacts.models import Contact
 from crm.celery import app as celery_app
 from marketing_status.services import marketing_contacts_enable
+from marketing_status.tasks import renewals_run_task
 from tests.integration.conftest import (
     PROJECT_DIR,
     WAIT_SECONDS,

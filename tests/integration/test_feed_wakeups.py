@@ -7,9 +7,10 @@ import redis
 from django.conf import settings
 
 from contacts.models import ContactChange, ContactChangeConsumer
-from contacts.services import contact_update, contacts_create
+from contacts.services import contact_update
 from crm.celery import app as celery_app
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.workflows.conftest import with_perms
 from workflows.services import FEED_CONSUMER, FEED_TASK

@@ -8,7 +8,7 @@ every run of the test, without sleeps.
 import pytest
 
 from billing.models import BillingPeriod
-from billing.services import renewals_run
+from marketing_status.renewal import renewals_run
 from tests.integration.conftest import Turns, assert_renewal_done_once, make_contacts, run_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)

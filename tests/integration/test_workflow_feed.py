@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from contacts import models as contacts_models
 from contacts.models import ContactChange, ContactChangeConsumer
-from contacts.services import contacts_create
 from crm import tasks as crm_tasks
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import contacts_make
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, test_database_url, wait_until_blocked

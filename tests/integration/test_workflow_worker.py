@@ -31,9 +31,9 @@ from django.db.models import Count
 from billing.policy import BillingCycle, HubTier
 from billing.services import subscription_create
 from contacts.models import Contact
-from contacts.services import contacts_create
 from crm.celery import app as celery_app
 from marketing_status.actors import Actor
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from marketing_status.services import marketing_contacts_enable

@@ -22,12 +22,14 @@ from hypothesis import strategies as st
 from billing.models import BillingPeriod
 from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, pending_count
-from billing.services import renewals_run, subscription_create
+from billing.services import subscription_create
 from contacts.models import Contact
-from contacts.services import RestoreResult, contacts_archive, contacts_create, contacts_restore
+from contacts.services import contacts_archive
 from marketing_status.actors import Actor
+from marketing_status.creation import RestoreResult, contacts_create, contacts_restore
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.services import (
     contacts_set_marketing,
     contacts_set_non_marketing,

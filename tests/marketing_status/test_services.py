@@ -12,8 +12,9 @@ from billing.policy import BillingCycle, HubTier
 from billing.selectors import marketing_count, pending_count
 from billing.services import subscription_create
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.services import contacts_archive
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get

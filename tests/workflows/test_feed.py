@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from billing.models import BillingPeriod
-from billing.services import renewals_run
 from capture.services import contact_capture
 from contacts.models import Contact, ContactChange
 from contacts.services import (
@@ -19,13 +18,13 @@ from contacts.services import (
     contact_list_remove,
     contact_update,
     contacts_archive,
-    contacts_create,
     contacts_properties_set,
-    contacts_restore,
 )
 from leadforms.services import FieldSpec, form_create, form_submit
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing
 from tests.factories import contacts_make
 from tests.imports.conftest import run_import

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils import formats, timezone
 
-from api.properties import PROPERTIES
+from contacts.properties import PROPERTIES
 from workflows.models import ActionKind
 from workflows.selectors import contact_enrollments
 

@@ -37,9 +37,9 @@ from django.utils import timezone
 from billing.models import Subscription
 from billing.policy import BillingCycle, HubTier, next_update_date
 from billing.selectors import marketing_count, pending_count, subscription_get, update_moment
-from billing.services import renewals_run, subscription_create
+from billing.services import subscription_create
 from contacts.models import Contact, EmailSubscription
-from contacts.services import contacts_archive, contacts_create, contacts_restore
+from contacts.services import contacts_archive
 from conversations.services import agent_reply, chatflow_create, conversation_start, visitor_message_post
 from engagements.selectors import link_free_slots
 from engagements.services import email_log, meeting_book, meeting_link_create, ticket_create
@@ -47,7 +47,9 @@ from engagements.slots import Window
 from integrations.services import integration_create
 from leadforms.services import FieldSpec, form_create, form_submit
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.services import (
     contacts_set_marketing,
     contacts_set_non_marketing,

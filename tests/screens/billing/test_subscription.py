@@ -7,8 +7,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from billing.models import Subscription, TierUpgrade
 from contacts.models import Contact
-from contacts.services import contacts_create
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory
 

@@ -14,10 +14,11 @@ from pytest_django.asserts import assertContains, assertInHTML, assertNotContain
 
 from billing.models import Subscription
 from billing.policy import BillingCycle, HubTier
-from billing.services import renewals_run, subscription_create
-from contacts.services import contacts_create
+from billing.services import subscription_create
 from marketing_status.actors import Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
+from marketing_status.renewal import renewals_run
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing, marketing_contacts_enable
 from tests.factories import UserFactory, contacts_make
 

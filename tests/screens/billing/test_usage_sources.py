@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.services import subscription_change
-from contacts.services import contacts_create
 from marketing_status.actors import MARKETING_WRITE_SCOPE, Actor, ActorKind
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing
 from tests.crm.source_objects import source_objects_make

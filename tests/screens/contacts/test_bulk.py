@@ -14,8 +14,9 @@ from django.urls import reverse
 from billing.models import Subscription, TierUpgrade
 from billing.selectors import marketing_count
 from contacts.models import Contact
-from contacts.services import contacts_archive, contacts_create
+from contacts.services import contacts_archive
 from jobs.models import Job
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from screens.contacts import bulk

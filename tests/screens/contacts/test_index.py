@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from contacts import selectors
 from contacts.models import ContactList, SavedView
 from contacts.selectors import Sort, Total
-from contacts.services import contact_list_add, contacts_create
+from contacts.services import contact_list_add
+from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_non_marketing
 from tests.factories import UserFactory

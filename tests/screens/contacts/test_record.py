@@ -11,8 +11,9 @@ from django.utils.formats import date_format
 from billing.models import Subscription
 from billing.selectors import next_update_date
 from contacts.models import Contact, ContactList
-from contacts.services import ContactInvalid, contact_list_add, contact_update, contacts_archive, contacts_create
+from contacts.services import ContactInvalid, contact_list_add, contact_update, contacts_archive
 from marketing_status.actors import MARKETING_WRITE_SCOPE, Actor, ActorKind, MarketingStatusPermissionDenied
+from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing

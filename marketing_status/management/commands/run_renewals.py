@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from billing.services import renewals_run
+from marketing_status.renewal import renewals_run
 
 
 class Command(BaseCommand):
