@@ -44,10 +44,6 @@ class SimplePublicObjectSerializer(serializers.Serializer):
     archivedAt = serializers.DateTimeField(required=False)
 
 
-class PropertiesInputSerializer(serializers.Serializer):
-    properties = PropertiesField()
-
-
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """The error responses an endpoint can give, besides 401 and 429 which every endpoint can."""
     described = {
