@@ -1,11 +1,19 @@
 """Schema components shared by the API views' `@extend_schema` declarations (drf-spectacular).
 
-These serializers only describe payloads for the OpenAPI schema; views build their bodies with
-`contacts.properties` and `api.errors`.
+Errors are described here and built by `api.errors`. `SimplePublicObjectSerializer` also renders:
+a contact as HubSpot's object, with the properties its context names.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from contacts.models import Contact
+from contacts.properties import contact_object, format_datetime
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -36,6 +44,8 @@ class PropertiesField(serializers.DictField):
 
 
 class SimplePublicObjectSerializer(serializers.Serializer):
+    # A contact as HubSpot's SimplePublicObject, with the properties `context["properties"]` names. (A comment,
+    # not a docstring: drf-spectacular would publish a docstring as the component's description.)
     id = serializers.CharField()
     properties = PropertiesField()
     createdAt = serializers.DateTimeField()
@@ -43,9 +53,8 @@ class SimplePublicObjectSerializer(serializers.Serializer):
     archived = serializers.BooleanField()
     archivedAt = serializers.DateTimeField(required=False)
 
-
-class PropertiesInputSerializer(serializers.Serializer):
-    properties = PropertiesField()
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        return contact_object(instance, self.context["properties"])
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -68,3 +77,38 @@ PROPERTIES_PARAMETER = OpenApiParameter(
     description="Properties to return, repeated or comma-separated. Unknown names are ignored.",
 )
 ARCHIVED_PARAMETER = OpenApiParameter("archived", bool, description="Return only archived contacts.")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch endpoint answers: its results, the per-input errors (then it is a 207), when it started
+    and completed (now, when rendered, unless given), and its status when nothing failed."""
+
+    results: list[Any]
+    errors: list[dict[str, Any]]
+    started_at: datetime
+    completed_at: datetime | None = None
+    status: int = 200
+
+    @property
+    def http_status(self) -> int:
+        return 207 if self.errors else self.status
+
+
+class BatchResponseSerializer(serializers.Serializer):
+    # Renders a `BatchResult` as HubSpot's batch response: `numErrors` and `errors` only when some input
+    # failed. Subclasses declare the fields for the schema and render each result with `result`.
+
+    def result(self, item: Any) -> dict[str, Any]:
+        return item
+
+    def to_representation(self, instance: BatchResult) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": [self.result(item) for item in instance.results],
+            "startedAt": format_datetime(instance.started_at),
+            "completedAt": format_datetime(instance.completed_at or timezone.now()),
+        }
+        if instance.errors:
+            body |= {"numErrors": len(instance.errors), "errors": instance.errors}
+        return body

@@ -1,9 +1,13 @@
 """Scopes (R30): each API view names the scopes each HTTP method needs."""
 
+from collections.abc import Iterable
+
 from rest_framework import permissions
 
 from api.errors import ApiError
-from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE
+from api.inputs import WriteInput
+from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
+from marketing_status.actors import Actor
 
 
 class HasScopes(permissions.BasePermission):
@@ -43,3 +47,10 @@ def missing_scopes_error(required) -> ApiError:
         ],
         sub_category="api-key-missing-required-scopes",
     )
+
+
+def ensure_may_set_status(*, actor: Actor, inputs: Iterable[WriteInput]) -> None:
+    """R30: writing `hs_marketable_status` needs the marketing-contacts.write scope; refused before any write,
+    and before the inputs' own errors are reported."""
+    if any(item.sets_status for item in inputs) and MARKETING_WRITE not in actor.scopes:
+        raise missing_scopes_error((CONTACTS_WRITE, MARKETING_WRITE))

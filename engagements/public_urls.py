@@ -1,6 +1,6 @@
 """Public paths of engagements: `meetings/<slug>`, the booking page (its POST is wrapped by
 `capture.public.public_endpoint`). The extension's `extensions/v1/contacts` is part of the REST API
-(`api.urls`), since it needs a bearer token or a signed-in session (`api.views.extensions`)."""
+(`api.urls`), since it needs a bearer token or a signed-in session (`api.views.engagements`)."""
 
 from django.urls import path
 

@@ -48,6 +48,11 @@ def _tabs(request, current: str) -> list[dict]:
     ]
 
 
+def _pager_keep(**filters) -> str:
+    """The filters a list's pager links keep (`templates/_pager.html`): `name=value&` for each one set."""
+    return "".join(f"{name}={value}&" for name, value in filters.items() if value)
+
+
 def _page(request, template: str, tab: str, status: int = 200, **context):
     context = {"section": "sales", "tabs": _tabs(request, tab), **context}
     return render(request, template, context, status=status)
@@ -133,6 +138,7 @@ def bookings(request):
         link=link,
         upcoming=upcoming,
         links=MeetingLink.objects.order_by("name", "pk"),
+        pager_keep=_pager_keep(link=link.pk if link else None, upcoming=1 if upcoming else None),
     )
 
 
@@ -152,6 +158,7 @@ def tickets(request):
         page=page,
         stage=stage,
         stages=TicketStage.choices,
+        pager_keep=_pager_keep(stage=stage),
         may_add=request.user.has_perm("engagements.add_ticket"),
     )
 

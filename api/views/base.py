@@ -54,8 +54,3 @@ def ensure_json_body(request) -> None:
             category="UNSUPPORTED_MEDIA_TYPE",
             message="Send the body as JSON, with `Content-Type: application/json`.",
         )
-
-
-def flag(value: object) -> bool:
-    """A query-string or JSON boolean: true/True/1 is true, anything else false."""
-    return str(value).strip().lower() in ("true", "1")

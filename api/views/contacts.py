@@ -1,62 +1,52 @@
-"""HubSpot's CRM v3 contacts object endpoints: list, create, read, update, archive, and their batch forms.
+"""HubSpot's CRM v3 contacts object endpoints, one at a time: list, create, read, update, archive.
 
-Thin views: parse the request with `api.contacts_api`, check the marketing scope when an input sets
-`hs_marketable_status` (R30), write through the services (R8, R10–R13, R22, B4), render objects with
-`contacts.properties`. Every refusal is raised and shaped by `api.errors`.
+Thin views: each endpoint reads its request with its own input serializer (`api.inputs`), checks the
+marketing scope when an input sets `hs_marketable_status` (R30), calls a selector (`api.selectors`) or
+a service (`api.services`: R8, R10–R13, R22, B4), and renders with its own output serializer. Every
+refusal is raised and shaped by `api.errors`. The serializers keep HubSpot's component names
+(`Meta.ref_name`) in the schema. The batch forms are `api.views.batch`.
 """
 
-from django.utils import timezone
+from typing import Any
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from api.contacts_api import (
-    BatchInputSimplePublicObjectBatchInputForCreateSerializer,
-    BatchInputSimplePublicObjectBatchInputSerializer,
-    BatchInputSimplePublicObjectBatchInputUpsertSerializer,
-    BatchInputSimplePublicObjectIdSerializer,
-    BatchReadInputSimplePublicObjectIdSerializer,
-    BatchResponseSimplePublicObjectSerializer,
-    BatchResponseSimplePublicObjectWithErrorsSerializer,
-    BatchResponseSimplePublicUpsertObjectSerializer,
-    CollectionResponseSimplePublicObjectForwardPagingSerializer,
-    SimplePublicObjectInputForCreateSerializer,
-    SimplePublicObjectInputSerializer,
-    batch_ids,
-    batch_response,
-    batch_write_inputs,
+from api.inputs import (
+    ContactWrites,
+    RequestSerializer,
+    WriteInput,
     confirm_tier_upgrade,
-    conflict_batch_error,
-    contact_find,
-    contact_to_archive,
-    contacts_archive_via_api,
-    contacts_batch_create,
-    contacts_create_via_api,
-    contacts_find,
-    contacts_page,
-    contacts_update_via_api,
-    contacts_upsert_via_api,
-    ensure_may_set_status,
+    flag,
     id_property_param,
-    json_object,
-    next_page_link,
-    not_found_error,
     page_request,
-    property_names,
-    raise_if_duplicates,
-    update_targets,
-    upsert_inputs,
-    write_input,
-    written_properties,
+    single_write,
 )
 from api.lookups import ID_PROPERTIES
-from api.openapi import ARCHIVED_PARAMETER, PROPERTIES_PARAMETER, SimplePublicObjectSerializer, error_responses
+from api.openapi import (
+    ARCHIVED_PARAMETER,
+    PROPERTIES_PARAMETER,
+    PropertiesField,
+    SimplePublicObjectSerializer,
+    error_responses,
+)
 from api.parsers import StorableJSONParser
-from api.properties import properties_param, raise_if_errors
-from api.views.base import ApiView, flag
-from contacts.properties import contact_object, requested_properties
-from contacts.services import normalize_email
-from integrations.scopes import CONTACTS_READ
+from api.permissions import ensure_may_set_status
+from api.properties import properties_param
+from api.selectors import contact_find, contact_to_archive, contacts_page
+from api.services import contacts_archive_via_api, contacts_create_via_api, contacts_update_via_api
+from api.views.base import ApiView
+from contacts.models import Contact
+from contacts.properties import DEFAULT_PROPERTIES, MARKETING_STATUS, PROPERTIES, requested_properties
 
+MARKETING_PROPERTIES = (
+    MARKETING_STATUS,
+    "hs_marketable_until_renewal",
+    "hs_marketable_reason_type",
+    "hs_marketable_reason_id",
+)
+CONFIRM_HELP = "B4: with the tier guard on, allow a change that takes the marketing count above the contact tier."
 LIMIT_PARAMETER = OpenApiParameter(
     "limit",
     {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
@@ -68,15 +58,23 @@ AFTER_PARAMETER = OpenApiParameter(
 ID_PROPERTY_PARAMETER = OpenApiParameter(
     "idProperty", str, enum=ID_PROPERTIES, description="What the id names: the record id (default) or the email."
 )
-CONFIRM_PARAMETER = OpenApiParameter(
-    "confirmTierUpgrade",
-    bool,
-    description="B4: with the tier guard on, allow a change that takes the marketing count above the contact tier.",
-)
+CONFIRM_PARAMETER = OpenApiParameter("confirmTierUpgrade", bool, description=CONFIRM_HELP)
 CONTACT_ID_PARAMETER = OpenApiParameter(
     "contact_id", str, OpenApiParameter.PATH, description="The record id, or the email with `idProperty=email`."
 )
-PARTIAL = "Some inputs failed (their errors are listed); the others were applied."
+
+
+def written_properties(item: WriteInput) -> list[str]:
+    """What a write answers with: HubSpot's default properties and those the input wrote; all four
+    marketing properties when it set the status, so that a pending switch (R11) shows."""
+    names = {*DEFAULT_PROPERTIES, *(name for name in item.names if name in PROPERTIES)}
+    if item.sets_status:
+        names.update(MARKETING_PROPERTIES)
+    return sorted(names)
+
+
+def contact_body(contact: Contact, properties: list[str]) -> dict[str, Any]:
+    return SimplePublicObjectSerializer(contact, context={"properties": properties}).data
 
 
 class ContactsApiView(ApiView):
@@ -85,45 +83,98 @@ class ContactsApiView(ApiView):
     parser_classes = [StorableJSONParser]
 
 
+class NextPageSerializer(serializers.Serializer):
+    after = serializers.CharField(help_text="Pass as `after` to get the next page.")
+    link = serializers.CharField()
+
+
+class ForwardPagingSerializer(serializers.Serializer):
+    next = NextPageSerializer()
+
+
 class ContactCollectionView(ContactsApiView):
+    class ListOutputSerializer(serializers.Serializer):
+        # Renders (the page's contacts, whether more follow) with the properties and request in its context.
+        results = SimplePublicObjectSerializer(many=True)
+        paging = ForwardPagingSerializer(required=False, help_text="Only when another page follows.")
+
+        class Meta:
+            ref_name = "CollectionResponseSimplePublicObjectForwardPaging"
+
+        def to_representation(self, instance: tuple[list[Contact], bool]) -> dict[str, Any]:
+            contacts, more = instance
+            body: dict[str, Any] = {"results": self.fields["results"].to_representation(contacts)}
+            if more:
+                body["paging"] = {"next": self.next_page(str(contacts[-1].pk))}
+            return body
+
+        def next_page(self, after: str) -> dict[str, str]:
+            request = self.context["request"]
+            query = request.query_params.copy()
+            query["after"] = after
+            return {"after": after, "link": request.build_absolute_uri(f"{request.path}?{query.urlencode()}")}
+
+    class CreateInputSerializer(RequestSerializer):
+        properties = PropertiesField(
+            help_text="HubSpot property names and string values. `hs_marketable_status` needs marketing-contacts.write."
+        )
+        associations = serializers.ListField(child=serializers.DictField(), required=False, help_text="Ignored.")
+        confirmTierUpgrade = serializers.BooleanField(required=False, help_text=CONFIRM_HELP)
+
+        class Meta:
+            ref_name = "SimplePublicObjectInputForCreate"
+
+        def parse(self, data: Any) -> ContactWrites:
+            return single_write(data)
+
     @extend_schema(
         summary="List contacts",
         description="Contacts in id order, `limit` per page; `paging.next` is present only when more follow. "
         "`archived=true` lists only archived (deleted) contacts (R22).",
         parameters=[LIMIT_PARAMETER, AFTER_PARAMETER, PROPERTIES_PARAMETER, ARCHIVED_PARAMETER],
-        responses={200: CollectionResponseSimplePublicObjectForwardPagingSerializer, **error_responses(400, 403)},
+        responses={200: ListOutputSerializer, **error_responses(400, 403)},
     )
     def get(self, request):
         page = page_request(request.query_params)
         names = requested_properties(properties_param(request.query_params))
         contacts, more = contacts_page(page=page, archived=flag(request.query_params.get("archived")))
-        body = {"results": [contact_object(contact, names) for contact in contacts]}
-        if more:
-            body["paging"] = {"next": next_page_link(request, str(contacts[-1].pk))}
-        return Response(body)
+        context = {"properties": names, "request": request}
+        return Response(self.ListOutputSerializer((contacts, more), context=context).data)
 
     @extend_schema(
         summary="Create a contact",
         description="Created as the integration (R8): marketing when its setting is on, else non-marketing. "
         '`hs_marketable_status` "true"/"false" chooses instead and needs marketing-contacts.write (R30).',
         parameters=[CONFIRM_PARAMETER],
-        request=SimplePublicObjectInputForCreateSerializer,
+        request=CreateInputSerializer,
         responses={201: SimplePublicObjectSerializer, **error_responses(400, 403, 409)},
     )
     def post(self, request):
-        item, errors = write_input(json_object(request.data), index=None)
-        ensure_may_set_status(actor=self.actor, inputs=[item])
-        raise_if_errors(errors)
+        writes = self.CreateInputSerializer.validated(request.data)
+        ensure_may_set_status(actor=self.actor, inputs=writes.inputs)
+        writes.raise_if_invalid()
         (contact,) = contacts_create_via_api(
-            inputs=[item],
+            inputs=writes.inputs,
             integration=request.auth,
             actor=self.actor,
             confirm_tier_upgrade=confirm_tier_upgrade(request),
         )
-        return Response(contact_object(contact, written_properties(item)), status=201)
+        return Response(contact_body(contact, written_properties(writes.inputs[0])), status=201)
 
 
 class ContactDetailView(ContactsApiView):
+    class UpdateInputSerializer(RequestSerializer):
+        properties = PropertiesField(
+            help_text="Properties to change. `hs_marketable_status` needs marketing-contacts.write and follows R10–R13."
+        )
+        confirmTierUpgrade = serializers.BooleanField(required=False, help_text=CONFIRM_HELP)
+
+        class Meta:
+            ref_name = "SimplePublicObjectInput"
+
+        def parse(self, data: Any) -> ContactWrites:
+            return single_write(data)
+
     @extend_schema(
         summary="Read a contact",
         parameters=[CONTACT_ID_PARAMETER, ID_PROPERTY_PARAMETER, PROPERTIES_PARAMETER, ARCHIVED_PARAMETER],
@@ -133,7 +184,7 @@ class ContactDetailView(ContactsApiView):
         id_property = id_property_param(request.query_params.get("idProperty"))
         archived = flag(request.query_params.get("archived"))
         contact = contact_find(contact_id, id_property=id_property, archived=archived)
-        return Response(contact_object(contact, requested_properties(properties_param(request.query_params))))
+        return Response(contact_body(contact, requested_properties(properties_param(request.query_params))))
 
     @extend_schema(
         summary="Update a contact",
@@ -142,19 +193,20 @@ class ContactDetailView(ContactsApiView):
         'marketing until the next update date, with `hs_marketable_until_renewal` "true" (R11); the status it '
         "already has changes nothing (R13). A refusal changes nothing.",
         parameters=[CONTACT_ID_PARAMETER, ID_PROPERTY_PARAMETER, CONFIRM_PARAMETER],
-        request=SimplePublicObjectInputSerializer,
+        request=UpdateInputSerializer,
         responses={200: SimplePublicObjectSerializer, **error_responses(400, 403, 404, 409)},
     )
     def patch(self, request, contact_id: str):
         id_property = id_property_param(request.query_params.get("idProperty"))
-        item, errors = write_input(json_object(request.data), index=None)
-        ensure_may_set_status(actor=self.actor, inputs=[item])
-        raise_if_errors(errors)
+        writes = self.UpdateInputSerializer.validated(request.data)
+        ensure_may_set_status(actor=self.actor, inputs=writes.inputs)
+        writes.raise_if_invalid()
         contact = contact_find(contact_id, id_property=id_property)
+        (item,) = writes.inputs
         updated = contacts_update_via_api(
             targets=[(contact, item)], actor=self.actor, confirm_tier_upgrade=confirm_tier_upgrade(request)
         )
-        return Response(contact_object(updated[contact.pk], written_properties(item)))
+        return Response(contact_body(updated[contact.pk], written_properties(item)))
 
     @extend_schema(
         summary="Archive a contact",
@@ -167,144 +219,4 @@ class ContactDetailView(ContactsApiView):
         contact = contact_to_archive(contact_id)
         if contact is not None:
             contacts_archive_via_api(contacts=[contact], actor=self.actor)
-        return Response(status=204)
-
-
-class BatchReadView(ContactsApiView):
-    required_scopes = {"POST": (CONTACTS_READ,)}
-
-    @extend_schema(
-        summary="Read a batch of contacts",
-        description="Up to 100 ids (record ids, or emails with `idProperty=email`); ids that name no contact "
-        "are listed in a 207's errors.",
-        parameters=[ARCHIVED_PARAMETER],
-        request=BatchReadInputSimplePublicObjectIdSerializer,
-        responses={
-            200: BatchResponseSimplePublicObjectSerializer,
-            207: OpenApiResponse(BatchResponseSimplePublicObjectWithErrorsSerializer, description=PARTIAL),
-            **error_responses(400, 403),
-        },
-    )
-    def post(self, request):
-        started_at = timezone.now()
-        body = json_object(request.data)
-        ids = batch_ids(body)
-        id_property = id_property_param(body.get("idProperty"))
-        names = requested_properties(property_names(body.get("properties")))
-        found = contacts_find(ids, id_property=id_property, archived=flag(request.query_params.get("archived")))
-        contacts = {contact.pk: contact for raw in ids if (contact := found.get(raw))}  # each once, in order
-        missing = [raw for raw in ids if raw not in found]
-        response, status = batch_response(
-            results=[contact_object(contact, names) for contact in contacts.values()],
-            errors=[not_found_error(missing)] if missing else [],
-            started_at=started_at,
-        )
-        return Response(response, status=status)
-
-
-class BatchCreateView(ContactsApiView):
-    @extend_schema(
-        summary="Create a batch of contacts",
-        description="Up to 100 contacts, created together as the integration (R8). An invalid input refuses "
-        "the whole batch (400); an input whose email a contact already has (or an earlier input has) is "
-        "reported as a CONFLICT in a 207 and the others are created.",
-        parameters=[CONFIRM_PARAMETER],
-        request=BatchInputSimplePublicObjectBatchInputForCreateSerializer,
-        responses={
-            201: BatchResponseSimplePublicObjectSerializer,
-            207: OpenApiResponse(BatchResponseSimplePublicObjectWithErrorsSerializer, description=PARTIAL),
-            **error_responses(400, 403, 409),
-        },
-    )
-    def post(self, request):
-        started_at = timezone.now()
-        inputs, errors = batch_write_inputs(request.data)
-        ensure_may_set_status(actor=self.actor, inputs=inputs)
-        raise_if_errors(errors)
-        outcome = contacts_batch_create(
-            inputs=inputs,
-            integration=request.auth,
-            actor=self.actor,
-            confirm_tier_upgrade=confirm_tier_upgrade(request),
-        )
-        response, status = batch_response(
-            results=[contact_object(contact, written_properties(item)) for item, contact in outcome.created],
-            errors=[conflict_batch_error(item, existing_id) for item, existing_id in outcome.conflicts],
-            started_at=started_at,
-            status=201,
-        )
-        return Response(response, status=status)
-
-
-class BatchUpdateView(ContactsApiView):
-    @extend_schema(
-        summary="Update a batch of contacts",
-        description="Up to 100 updates, each naming its contact by record id or, with `idProperty=email`, by "
-        "email. Ids that name no live contact are listed in a 207's errors; the others are updated. "
-        "`hs_marketable_status` follows R10–R13 as in a single update; an invalid input changes nothing.",
-        parameters=[CONFIRM_PARAMETER],
-        request=BatchInputSimplePublicObjectBatchInputSerializer,
-        responses={
-            200: BatchResponseSimplePublicObjectSerializer,
-            207: OpenApiResponse(BatchResponseSimplePublicObjectWithErrorsSerializer, description=PARTIAL),
-            **error_responses(400, 403, 409),
-        },
-    )
-    def post(self, request):
-        started_at = timezone.now()
-        id_property = json_object(request.data).get("idProperty") or "hs_object_id"
-        inputs, errors = batch_write_inputs(request.data, with_id=True, id_property=id_property)
-        ensure_may_set_status(actor=self.actor, inputs=inputs)
-        raise_if_errors(errors)
-        targets, missing = update_targets(inputs)
-        raise_if_duplicates((item, contact.pk) for contact, item in targets)
-        updated = contacts_update_via_api(
-            targets=targets, actor=self.actor, confirm_tier_upgrade=confirm_tier_upgrade(request)
-        )
-        response, status = batch_response(
-            results=[contact_object(updated[contact.pk], written_properties(item)) for contact, item in targets],
-            errors=[not_found_error(missing)] if missing else [],
-            started_at=started_at,
-        )
-        return Response(response, status=status)
-
-
-class BatchUpsertView(ContactsApiView):
-    @extend_schema(
-        summary="Create or update a batch of contacts by email",
-        description="Up to 100 inputs with `idProperty` email: existing contacts are updated and keep their "
-        "marketing status unless the input sets `hs_marketable_status` (R10–R13); the others are created "
-        "as the integration (R8). Each result says whether it is `new`.",
-        parameters=[CONFIRM_PARAMETER],
-        request=BatchInputSimplePublicObjectBatchInputUpsertSerializer,
-        responses={200: BatchResponseSimplePublicUpsertObjectSerializer, **error_responses(400, 403, 409)},
-    )
-    def post(self, request):
-        started_at = timezone.now()
-        inputs, errors = upsert_inputs(request.data)
-        ensure_may_set_status(actor=self.actor, inputs=inputs)
-        raise_if_errors(errors)
-        raise_if_duplicates((item, normalize_email(item.id)) for item in inputs)
-        rows = contacts_upsert_via_api(
-            inputs=inputs,
-            integration=request.auth,
-            actor=self.actor,
-            confirm_tier_upgrade=confirm_tier_upgrade(request),
-        )
-        results = [{**contact_object(contact, written_properties(item)), "new": new} for item, contact, new in rows]
-        response, status = batch_response(results=results, errors=[], started_at=started_at)
-        return Response(response, status=status)
-
-
-class BatchArchiveView(ContactsApiView):
-    @extend_schema(
-        summary="Archive a batch of contacts",
-        description="Archives (deletes) up to 100 contacts by record id (R22); ids that name no live contact "
-        "are ignored.",
-        request=BatchInputSimplePublicObjectIdSerializer,
-        responses={204: OpenApiResponse(description="Archived."), **error_responses(400, 403)},
-    )
-    def post(self, request):
-        found = contacts_find(batch_ids(request.data), id_property="hs_object_id")
-        contacts_archive_via_api(contacts=found.values(), actor=self.actor)
         return Response(status=204)

@@ -80,7 +80,7 @@ def test_a_page_with_inline_blocks_gets_one_fresh_nonce_for_all_of_them(admin_cl
         assert without_nonce(policy) == POLICY
         (nonce,) = set(NONCE.findall(response["Content-Security-Policy"]))
         blocks = NONCE_ATTRIBUTE.findall(response.content.decode())
-        assert {tag for tag, _ in blocks} == {"script", "style"}
+        assert {tag for tag, _ in blocks} == {"script"}  # no template has a <style> block (one stylesheet)
         assert {value for _, value in blocks} == {nonce}
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
@@ -94,6 +94,12 @@ def test_templates_have_no_inline_block_without_a_nonce_and_no_inline_handler():
         assert not re.search(r"<(script|style)>", text), template
         assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", text), template
         assert not re.search(r"\son[a-z]+=", text), template
+
+
+def test_templates_have_no_style_block_their_rules_are_in_the_stylesheet():
+    """Issue 14: the screens' rules live in static/css/ (app.css, which base.html loads), not in <style> blocks."""
+    for template in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        assert "<style" not in template.read_text(), template
 
 
 def test_hosted_form_page_may_not_be_framed_and_allows_the_embed_style(db, client, subscription, system_actor):

@@ -63,19 +63,3 @@ def link(frozen_subscription, rep, rep_actor):
 
 # A free slot of `link`: Wednesday 2026-03-11 10:00 UTC.
 SLOT = dt.datetime(2026, 3, 11, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def token_client(db):
-    """`token_client(scopes)` → a client sending the bearer token of a new integration with those scopes."""
-    from integrations.services import integration_create
-    from marketing_status.actors import ActorKind
-    from tests.api.conftest import TokenClient
-
-    def make(scopes):
-        integration, token = integration_create(
-            name="Extension", scopes=scopes, marketing_on_create=False, actor=Actor(ActorKind.SYSTEM, "tests")
-        )
-        return TokenClient(integration, token)
-
-    return make

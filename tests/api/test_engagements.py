@@ -1,15 +1,19 @@
-"""`POST /extensions/v1/contacts`: the mobile app and email extension intake, authenticated by token or session
-(401/403), validated (400), creating (201) or matching (200) the contact, always non-marketing (R9, R30)."""
+"""`POST /extensions/v1/contacts` (api/views/engagements.py): the mobile app and email extension intake,
+authenticated by token or session (401/403), validated (400), creating (201) or matching (200) the contact,
+always non-marketing (R9, R30)."""
 
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from contacts.models import Contact
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
+from integrations.services import integration_create
+from marketing_status.actors import Actor, ActorKind
 from tests.api.conftest import TokenClient
-from tests.factories import contacts_make
+from tests.factories import UserFactory, contacts_make
 
 pytestmark = pytest.mark.django_db
 URL = "/extensions/v1/contacts"
@@ -27,6 +31,31 @@ def _error(response, status: int, category: str) -> dict:
     assert response.status_code == status, body
     assert (body["status"], body["category"]) == ("error", category)
     return body
+
+
+@pytest.fixture
+def user_with(db):
+    """`user_with(*codenames)`: a user holding exactly these permissions."""
+
+    def _user_with(*codenames):
+        user = UserFactory()
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        return user
+
+    return _user_with
+
+
+@pytest.fixture
+def token_client(db):
+    """`token_client(scopes)` → a client sending the bearer token of a new integration with those scopes."""
+
+    def make(scopes):
+        integration, token = integration_create(
+            name="Extension", scopes=scopes, marketing_on_create=False, actor=Actor(ActorKind.SYSTEM, "tests")
+        )
+        return TokenClient(integration, token)
+
+    return make
 
 
 @pytest.fixture

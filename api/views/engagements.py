@@ -10,21 +10,24 @@ Answers 201 with the new contact, or 200 with the existing one it matched by ema
 authenticated, so it may know). Errors are the API's HubSpot-shaped JSON (`api.errors`).
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
 from api.authentication import IntegrationPrincipal, IntegrationTokenAuthentication
-from api.contacts_api import json_object, write_input
 from api.errors import validation_error
+from api.inputs import RequestSerializer, json_object, write_input
 from api.openapi import PropertiesField, SimplePublicObjectSerializer, error_responses
 from api.parsers import StorableJSONParser
 from api.permissions import HasScopes
 from api.properties import raise_if_errors
 from api.schema_extensions import SECURITY_SCHEME
 from api.views.base import ApiView
-from contacts.properties import DEFAULT_PROPERTIES, MARKETING_STATUS, contact_object
+from contacts.properties import DEFAULT_PROPERTIES, MARKETING_STATUS
 from engagements.services import EXTENSION_TOOLS, EngagementInvalid, extension_contact_capture
 from integrations.scopes import CONTACTS_WRITE
 from marketing_status.actors import Actor
@@ -32,11 +35,10 @@ from marketing_status.actors import Actor
 ANSWER_PROPERTIES = (*DEFAULT_PROPERTIES, "hs_object_source", "hs_object_source_id", MARKETING_STATUS)
 
 
-class ExtensionContactInputSerializer(serializers.Serializer):
-    """The request body, for the OpenAPI schema; the view validates it as the contacts API does."""
-
-    source = serializers.ChoiceField(choices=EXTENSION_TOOLS)
-    properties = PropertiesField()
+@dataclass(frozen=True)
+class ExtensionContact:
+    source: str
+    properties: dict[str, Any]
 
 
 class TokenOrSessionUser(permissions.BasePermission):
@@ -58,6 +60,34 @@ class ExtensionContactView(ApiView):
     parser_classes = [StorableJSONParser]
     required_scopes = {"POST": (CONTACTS_WRITE,)}
 
+    class InputSerializer(RequestSerializer):
+        """The request body, for the OpenAPI schema; the view validates it as the contacts API does."""
+
+        source = serializers.ChoiceField(choices=EXTENSION_TOOLS)
+        properties = PropertiesField()
+
+        class Meta:
+            ref_name = "ExtensionContactInput"
+
+        def parse(self, data: Any) -> ExtensionContact:
+            body = json_object(data)
+            source = body.get("source")
+            if not isinstance(source, str) or source not in EXTENSION_TOOLS:
+                raise validation_error(
+                    f"source must be one of {', '.join(EXTENSION_TOOLS)}.",
+                    [{"message": "Unknown source.", "in": "source", "code": "INVALID_OPTION"}],
+                )
+            parsed, errors = write_input(body, index=None)
+            raise_if_errors(errors)
+            if parsed.contact.marketing is not None:
+                message = (
+                    f"{MARKETING_STATUS} cannot be set here: contacts from the mobile app and the email extension "
+                    "are non-marketing."  # R9
+                )
+                error = {"message": message, "in": MARKETING_STATUS, "code": "READ_ONLY_VALUE"}
+                raise validation_error(message, [error])
+            return ExtensionContact(source, parsed.contact.data)
+
     @property
     def actor(self) -> Actor:
         user = self.request.user
@@ -67,29 +97,16 @@ class ExtensionContactView(ApiView):
         summary="Create or match a contact from the mobile app or the email extension",
         description="R9: a new contact is non-marketing, with the tool recorded (201); an existing contact with "
         "the same email is matched and keeps its status (200). `hs_marketable_status` cannot be sent.",
-        request=ExtensionContactInputSerializer,
+        request=InputSerializer,
         auth=[{SECURITY_SCHEME: []}],  # the in-app extension's signed-in session is not part of the public API
         responses={201: SimplePublicObjectSerializer, 200: SimplePublicObjectSerializer, **error_responses(400, 403)},
     )
     def post(self, request):
-        body = json_object(request.data)
-        source = body.get("source")
-        if not isinstance(source, str) or source not in EXTENSION_TOOLS:
-            raise validation_error(
-                f"source must be one of {', '.join(EXTENSION_TOOLS)}.",
-                [{"message": "Unknown source.", "in": "source", "code": "INVALID_OPTION"}],
-            )
-        parsed, errors = write_input(body, index=None)
-        raise_if_errors(errors)
-        if parsed.contact.marketing is not None:
-            message = (
-                f"{MARKETING_STATUS} cannot be set here: contacts from the mobile app and the email extension "
-                "are non-marketing."  # R9
-            )
-            raise validation_error(message, [{"message": message, "in": MARKETING_STATUS, "code": "READ_ONLY_VALUE"}])
+        contact = self.InputSerializer.validated(request.data)
         try:
-            result = extension_contact_capture(source=source, properties=parsed.contact.data, actor=self.actor)
+            result = extension_contact_capture(source=contact.source, properties=contact.properties, actor=self.actor)
         except EngagementInvalid as invalid:
             errors = [{"message": text, "in": name, "code": "INVALID_EMAIL"} for name, text in invalid.errors.items()]
             raise validation_error(str(invalid), errors) from None
-        return Response(contact_object(result.contact, ANSWER_PROPERTIES), status=201 if result.created else 200)
+        body = SimplePublicObjectSerializer(result.contact, context={"properties": ANSWER_PROPERTIES}).data
+        return Response(body, status=201 if result.created else 200)
