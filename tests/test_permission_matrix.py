@@ -50,8 +50,8 @@ from marketing_status.policy import CreationTool, ReasonType
 from marketing_status.selectors import creation_tool_setting_get
 from marketing_status.services import creation_tool_setting_set, marketing_contacts_enable
 from tests.factories import UserFactory, contacts_make
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind, Enrollment, Workflow, WorkflowAction, WorkflowMatch
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory, contacts_make
-from workflows.services import ActionSpec, workflow_create
+from workflows.definitions import ActionSpec, workflow_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set
 from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 URL = reverse("capture:settings")

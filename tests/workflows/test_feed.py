@@ -29,8 +29,8 @@ from marketing_status.services import contacts_set_marketing, contacts_set_non_m
 from tests.factories import contacts_make
 from tests.imports.conftest import run_import
 from tests.workflows.conftest import make_workflow, with_perms
+from workflows.enrollment import contact_changes_process
 from workflows.models import Workflow
-from workflows.services import contact_changes_process
 
 
 def _fed() -> list[int]:

@@ -129,7 +129,7 @@ def test_marketing_status_is_a_trigger_property(subscription, automator_actor):
 
 
 def _delay():
-    from workflows.services import ActionSpec
+    from workflows.definitions import ActionSpec
 
     return ActionSpec("DELAY", {"seconds": 60})
 

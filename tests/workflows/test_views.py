@@ -19,8 +19,8 @@ from marketing_status.actors import Actor
 from marketing_status.services import marketing_contacts_enable
 from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory, contacts_make
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind, Enrollment, EnrollmentState, EnrollmentStep, Workflow, WorkflowChange
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 INDEX = reverse("workflows:index")

@@ -56,8 +56,8 @@ from marketing_status.services import (
     creation_tool_setting_set,
     marketing_contacts_enable,
 )
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 from workflows.steps import workflows_run_inline
 
 CREDENTIALS_FILE = "demo-credentials.txt"
