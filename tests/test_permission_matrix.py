@@ -41,8 +41,8 @@ from integrations.models import Integration
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create
 from jobs.models import Job
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import Form
-from leadforms.services import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange

@@ -12,7 +12,7 @@ from capture.selectors import status_setting_tools
 from conversations.services import chatflow_create
 from integrations.scopes import CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create, integration_revoke
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set

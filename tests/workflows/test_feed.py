@@ -20,7 +20,8 @@ from contacts.services import (
     contacts_archive,
     contacts_properties_set,
 )
-from leadforms.services import FieldSpec, form_create, form_submit
+from leadforms.builder import FieldSpec, form_create
+from leadforms.submissions import form_submit
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
