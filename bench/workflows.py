@@ -166,8 +166,8 @@ def workflow_run(contacts: int, worker: subprocess.Popen, user) -> tuple[Run, st
     from contacts.models import ContactChange
     from crm.celery import app
     from marketing_status.actors import Actor
+    from workflows.definitions import ActionSpec, workflow_create, workflow_enable
     from workflows.models import Enrollment
-    from workflows.services import ActionSpec, workflow_create, workflow_enable
 
     app.control.purge()
     actor = Actor.for_user(user)

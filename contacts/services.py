@@ -137,6 +137,19 @@ def _raise_if_taken_by_other(email: str, contact_id: int) -> None:
         raise ContactConflict(email, existing[0])
 
 
+def contact_update_validate(*, contact: Contact, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The checks of `contact_update`, without its write: the cleaned fields to write, or `ContactInvalid`
+    (keyed by index 0) / `ContactConflict`. The Django admin's form shows these on its fields before saving."""
+    errors: dict[int, dict[str, str]] = {}
+    cleaned = _clean(0, data, errors)
+    if errors:
+        raise ContactInvalid(errors)
+    fields = {name: cleaned[name] for name in data if name in cleaned}
+    if fields.get("email"):
+        _raise_if_taken_by_other(fields["email"], contact.pk)
+    return fields
+
+
 def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -> Contact:
     """Edit a contact's plain properties (`EDITABLE_FIELDS`) only: its marketing status changes only
     through `marketing_status.services` (R10–R13).
@@ -146,13 +159,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -
     contact (R22) cannot be edited (`Contact.DoesNotExist`). Nothing is written on refusal.
     """
     actor.ensure_permission("contacts.change_contact", "You need permission to edit contacts.")
-    errors: dict[int, dict[str, str]] = {}
-    cleaned = _clean(0, data, errors)
-    if errors:
-        raise ContactInvalid(errors)
-    fields = {name: cleaned[name] for name in data if name in cleaned}
-    if fields.get("email"):
-        _raise_if_taken_by_other(fields["email"], contact.pk)
+    fields = contact_update_validate(contact=contact, data=data)
     try:
         with transaction.atomic():
             updated = Contact.objects.filter(pk=contact.pk, archived_at__isnull=True).update(

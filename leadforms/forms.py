@@ -1,10 +1,10 @@
-"""Inputs of the form builder. They only parse; `leadforms.services` decides what a valid form is."""
+"""Inputs of the form builder. They only parse; `leadforms.builder` decides what a valid form is."""
 
 from django import forms
 
+from leadforms.builder import FieldSpec
 from leadforms.models import Form
 from leadforms.properties import DEFAULT_FIELDS, FORM_PROPERTIES, PROPERTY_CHOICES
-from leadforms.services import FieldSpec
 
 
 class DefinitionForm(forms.Form):

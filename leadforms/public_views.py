@@ -19,13 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from capture.public import HONEYPOT_FIELD, IntakeError, json_body, public_endpoint, script_response
 from leadforms.models import Form
 from leadforms.selectors import form_by_guid, form_definition, public_fields
-from leadforms.services import (
-    CapturedField,
-    PageUrlInvalid,
-    SubmissionInvalid,
-    external_form_capture,
-    form_submit,
-)
+from leadforms.submissions import CapturedField, PageUrlInvalid, SubmissionInvalid, external_form_capture, form_submit
 
 CONTACT_OBJECT_TYPE = "0-1"  # HubSpot's objectTypeId of contacts
 NOT_VALID = "The request is not valid"

@@ -21,6 +21,7 @@ from capture.views import setting_context, setting_switch
 from crm.addresses import public_base_url
 from crm.decorators import requires
 from crm.refusals import Refused
+from leadforms.builder import FormInvalid, form_create, form_update
 from leadforms.forms import FIELDS_PREFIX, DefinitionForm, field_rows, field_specs
 from leadforms.models import ExternalForm, Form
 from leadforms.selectors import (
@@ -32,7 +33,6 @@ from leadforms.selectors import (
     non_hubspot_forms_marketing_on_create,
     public_fields,
 )
-from leadforms.services import FormInvalid, form_create, form_update
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import creation_tool_setting_get

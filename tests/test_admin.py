@@ -17,8 +17,8 @@ from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory
+from workflows.definitions import ActionSpec, workflow_create
 from workflows.models import Enrollment, Workflow, WorkflowChange
-from workflows.services import ActionSpec, workflow_create
 
 ALL_MODELS = (
     Contact,

@@ -41,8 +41,8 @@ from integrations.models import Integration
 from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create
 from jobs.models import Job
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import Form
-from leadforms.services import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange, MarketingStatusChange
@@ -50,8 +50,8 @@ from marketing_status.policy import CreationTool, ReasonType
 from marketing_status.selectors import creation_tool_setting_get
 from marketing_status.services import creation_tool_setting_set, marketing_contacts_enable
 from tests.factories import UserFactory, contacts_make
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind, Enrollment, Workflow, WorkflowAction, WorkflowMatch
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
-"""Read-only admin for workflows: they are built, switched and run only through `workflows.services` and
-`workflows.steps`, which check R18 (tier), R30 (Marketing contact access) and keep each step applied once
-(R19). The admin is for looking: definitions with their actions, enrollments with their steps, the change log."""
+"""Read-only admin for workflows: they are built, switched and run only through `workflows.definitions`,
+`workflows.enrollment` and `workflows.steps`, which check R18 (tier), R30 (Marketing contact access) and keep
+each step applied once (R19). The admin is for looking: definitions with their actions, enrollments with their
+steps, the change log."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""Inputs of the workflow editor. They only parse: `workflows.services` decides what a valid workflow is.
+"""Inputs of the workflow editor. They only parse: `workflows.definitions` decides what a valid workflow is.
 
 The editor posts three parts: the definition (name, description, re-enrollment), the trigger filter rows
 (one formset; each row names its filter group, so groups are ORed and the rows of a group ANDed) and the
@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from contacts.properties import PROPERTIES
 from contacts.search import LIST_OPERATORS, VALUELESS_OPERATORS, Operator
+from workflows.definitions import SETTABLE_PROPERTIES, ActionSpec
 from workflows.models import ActionKind
-from workflows.services import SETTABLE_PROPERTIES, ActionSpec
 
 FILTERS_PREFIX, ACTIONS_PREFIX = "filters", "actions"
 
@@ -45,7 +45,7 @@ OPERATOR_CHOICES = [(operator.value, OPERATOR_LABELS[operator]) for operator in 
 LIST_OPERATOR_CHOICES = [("IS_MEMBER", "is a member of"), ("NOT_MEMBER", "is not a member of")]
 FORM_OPERATOR = "HAS_SUBMITTED"
 TRIGGER_PROPERTY_CHOICES = [(prop.name, prop.label) for prop in PROPERTIES.values()]
-# What `workflows.services` lets an action set: the writable properties but the email (unique per contact)
+# What `workflows.definitions` lets an action set: the writable properties but the email (unique per contact)
 # and the marketing status (its own action, R10, R11).
 SETTABLE_PROPERTY_CHOICES = [(name, prop.label) for name, prop in SETTABLE_PROPERTIES.items()]
 # Options of enumeration and boolean properties, offered as suggestions for a filter's value.

@@ -42,6 +42,17 @@ from marketing_status.services import (
     contacts_set_non_marketing,
 )
 from workflows import policy
+from workflows.definitions import workflow_match_all
+from workflows.enrollment import (
+    ADVANCE_TASK,
+    ENROLL_EXISTING_TASK,
+    FEED_TASK,
+    contact_changes_process,
+    id_array,
+    ids_in,
+    locked_shared,
+    workflow_enroll_existing,
+)
 from workflows.errors import TRANSIENT_ERRORS
 from workflows.models import (
     UNFINISHED_STATES,
@@ -54,17 +65,6 @@ from workflows.models import (
     WorkflowAction,
 )
 from workflows.policy import StepPlan
-from workflows.services import (
-    ADVANCE_TASK,
-    ENROLL_EXISTING_TASK,
-    FEED_TASK,
-    contact_changes_process,
-    id_array,
-    ids_in,
-    locked_shared,
-    workflow_enroll_existing,
-    workflow_match_all,
-)
 
 logger = logging.getLogger(__name__)
 

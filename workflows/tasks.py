@@ -12,8 +12,8 @@ from celery import shared_task
 
 from contacts.models import ContactChange
 from workflows import policy
+from workflows.enrollment import FEED_TASK, contact_changes_process, workflow_enroll_existing
 from workflows.errors import TRANSIENT_ERRORS
-from workflows.services import FEED_TASK, contact_changes_process, workflow_enroll_existing
 from workflows.steps import workflow_run, workflows_sweep
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "max_retries": None, "bind": True}

@@ -20,6 +20,15 @@ from crm.decorators import requires
 from crm.refusals import refused
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from workflows import forms as editor
+from workflows.definitions import (
+    ActionSpec,
+    WorkflowInvalid,
+    sets_status,
+    workflow_create,
+    workflow_disable,
+    workflow_enable,
+    workflow_update,
+)
 from workflows.models import ActionKind, Workflow
 from workflows.selectors import (
     editor_choices,
@@ -30,15 +39,6 @@ from workflows.selectors import (
     workflow_history,
     workflow_matching_count,
     workflows_page,
-)
-from workflows.services import (
-    ActionSpec,
-    WorkflowInvalid,
-    sets_status,
-    workflow_create,
-    workflow_disable,
-    workflow_enable,
-    workflow_update,
 )
 from workflows.templatetags.workflows import summary
 

@@ -5,12 +5,21 @@ from django.shortcuts import redirect
 
 from contacts.models import Contact
 from contacts.selection import Selection
-from contacts.services import normalize_email
+from contacts.services import (
+    EDITABLE_FIELDS,
+    ContactConflict,
+    ContactInvalid,
+    contact_update,
+    contact_update_validate,
+    normalize_email,
+)
+from crm.actors import Actor
 from jobs.models import Job
 from jobs.services import bulk_change_start
 from marketing_status.actors import MarketingStatusPermissionDenied
 from marketing_status.models import MarketingStatusChange
 from screens.contacts.bulk import DELETE, SET_MARKETING, SET_NON_MARKETING, BulkAction, confirmation_page
+from screens.contacts.forms import ServiceErrorsMixin
 
 MARKETING_FIELDS = (
     "marketable_status",
@@ -21,22 +30,31 @@ MARKETING_FIELDS = (
 )
 
 
-class ContactAdminForm(forms.ModelForm):
+class ContactAdminForm(ServiceErrorsMixin, forms.ModelForm):
+    """The plain properties `contact_update` writes; its own checks (`contact_update_validate`) show on the
+    fields, so that a refused edit is the form shown again with nothing written."""
+
     class Meta:
         model = Contact
-        fields = (
-            "email",
-            "first_name",
-            "last_name",
-            "company",
-            "phone",
-            "lifecycle_stage",
-            "email_subscription",
-            "email_hard_bounced",
-        )
+        fields = EDITABLE_FIELDS
 
     def clean_email(self):
         return normalize_email(self.cleaned_data.get("email"))
+
+    def changed_properties(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.pk is None:
+            return cleaned
+        try:
+            contact_update_validate(contact=self.instance, data=self.changed_properties())
+        except ContactInvalid as invalid:
+            self.add_service_errors(invalid.errors.get(0, {}))
+        except ContactConflict as conflict:
+            self.add_conflict(conflict)
+        return cleaned
 
 
 class MarketingHistoryInline(admin.TabularInline):
@@ -108,8 +126,9 @@ def restore(modeladmin, request, queryset):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    """Contacts are created through the services (UI, API, tools); the admin edits plain properties
-    and switches status only through the services' actions."""
+    """Contacts are created through the services (UI, API, tools); the admin edits plain properties through
+    `contact_update` (so the change feed and workflows see the edit) and switches status only through the
+    services' actions. Marketing fields are read-only here."""
 
     form = ContactAdminForm
     list_display = (
@@ -141,5 +160,20 @@ class ContactAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        """A deleted contact (R22) is not edited, here as anywhere: it is shown, and restored by the action."""
+        if obj is not None and obj.archived_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Through `contact_update`, with the acting user as actor: the edit records the contact in the change
+        feed, so workflows evaluate it once it commits (R18), and never writes a marketing field. An edit that
+        changes nothing writes nothing."""
+        data = form.changed_properties()
+        if data:
+            contact_update(contact=obj, data=data, actor=Actor.for_user(request.user))
+            obj.refresh_from_db()

@@ -10,12 +10,12 @@ from playwright.sync_api import expect
 
 from contacts.models import ContactList
 from contacts.services import contact_list_add
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.factories import UserFactory, contacts_make
-from workflows.services import ActionSpec, workflow_create
+from workflows.definitions import ActionSpec, workflow_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from django.db.models.signals import post_save
 from playwright.sync_api import expect
 
 from contacts.models import Contact
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import ExternalForm, FormSubmission
-from leadforms.services import FieldSpec, form_create
 from marketing_status.policy import CreationTool
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -26,7 +26,8 @@ from imports.models import Import
 from imports.services import import_create, import_run
 from integrations.scopes import CONTACTS_WRITE
 from integrations.services import integration_create
-from leadforms.services import CapturedField, FieldSpec, external_form_capture, form_create, form_submit
+from leadforms.builder import FieldSpec, form_create
+from leadforms.submissions import CapturedField, external_form_capture, form_submit
 from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange

@@ -12,14 +12,14 @@ from capture.selectors import status_setting_tools
 from conversations.services import chatflow_create
 from integrations.scopes import CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create, integration_revoke
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set
 from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 URL = reverse("capture:settings")

@@ -73,7 +73,7 @@ def test_changes_name_the_form_chatflow_and_integration_they_belong_to(client, m
     """The page links each changed setting to its source instead of showing a bare id."""
     from conversations.services import chatflow_create
     from integrations.services import integration_create
-    from leadforms.services import FieldSpec, form_create
+    from leadforms.builder import FieldSpec, form_create
     from marketing_status.services import creation_tool_setting_set
 
     marketer.user_permissions.add(*Permission.objects.filter(codename__in=["add_form", "add_chatflow"]))

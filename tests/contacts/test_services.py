@@ -1,4 +1,4 @@
-"""Plain contact writes: archive (R22) and what it leaves of a contact's status and email."""
+"""Plain contact writes: archive (R22) and what it leaves of a contact's status and email; the checks of an edit."""
 
 import datetime as dt
 
@@ -6,7 +6,7 @@ import pytest
 
 from billing.selectors import marketing_count, pending_count
 from contacts.models import Contact
-from contacts.services import contacts_archive
+from contacts.services import ContactConflict, ContactInvalid, contact_update_validate, contacts_archive
 from marketing_status.creation import contact_create
 from marketing_status.policy import CreationTool
 from tests.conftest import FROZEN_START
@@ -60,3 +60,24 @@ def test_r22_archived_contact_email_can_be_reused(frozen_subscription, marketer_
 
     assert reused.pk != contact.pk
     assert Contact.objects.filter(email=contact.email).count() == 2
+
+
+# --- The checks of an edit (contact_update_validate) ------------------------------------------------------
+
+
+def test_contact_update_validate_returns_the_cleaned_fields_and_writes_nothing(subscription, marketer_actor, db_state):
+    [contact, other] = contacts_make(count=2, actor=marketer_actor)
+    before = db_state()
+
+    assert contact_update_validate(contact=contact, data={"email": " New@Example.com ", "company": "Acme"}) == {
+        "email": "new@example.com",
+        "company": "Acme",
+    }
+    assert contact_update_validate(contact=contact, data={"email": contact.email.upper()}) == {"email": contact.email}
+    with pytest.raises(ContactInvalid) as invalid:
+        contact_update_validate(contact=contact, data={"email": "nope", "lifecycle_stage": "bogus"})
+    assert set(invalid.value.errors[0]) == {"email", "lifecycle_stage"}
+    with pytest.raises(ContactConflict) as conflict:
+        contact_update_validate(contact=contact, data={"email": other.email})
+    assert conflict.value.existing_id == other.pk
+    assert db_state() == before

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from tests.factories import UserFactory, contacts_make
 
 EMBED_SCRIPT = Path(settings.BASE_DIR) / "static" / "leadforms" / "embed-v2.js"

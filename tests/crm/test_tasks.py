@@ -10,7 +10,7 @@ from crm.celery import app
 from crm.schedules import BEAT_SCHEDULE
 from imports.services import IMPORT_RUN_TASK
 from jobs.services import JOB_RUN_TASK
-from workflows.services import ADVANCE_TASK, ENROLL_EXISTING_TASK, FEED_TASK
+from workflows.enrollment import ADVANCE_TASK, ENROLL_EXISTING_TASK, FEED_TASK
 
 pytestmark = pytest.mark.django_db
 

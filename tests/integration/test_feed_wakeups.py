@@ -13,7 +13,7 @@ from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
 from tests.workflows.conftest import with_perms
-from workflows.services import FEED_CONSUMER, FEED_TASK
+from workflows.enrollment import FEED_CONSUMER, FEED_TASK
 from workflows.tasks import contact_changes_process_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -23,9 +23,10 @@ from marketing_status.policy import CreationTool
 from tests.factories import contacts_make
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, test_database_url, wait_until_blocked
 from tests.workflows.conftest import LEAD, make_workflow, with_perms
-from workflows import services, steps
+from workflows import definitions, enrollment, steps
+from workflows.definitions import workflow_enable
+from workflows.enrollment import workflow_enroll_existing
 from workflows.models import Enrollment, Workflow, WorkflowMatch
-from workflows.services import workflow_enable, workflow_enroll_existing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,7 +111,7 @@ def test_a_write_during_a_switch_on_waits_and_then_records_its_change(automator,
         with transaction.atomic():
             ContactChangeConsumer.objects.lock_writers()
             ContactChangeConsumer.objects.update_or_create(
-                name=services.FEED_CONSUMER, defaults={"task": services.FEED_TASK, "active": True}
+                name=enrollment.FEED_CONSUMER, defaults={"task": enrollment.FEED_TASK, "active": True}
             )
             switching.hold()
 
@@ -126,7 +127,7 @@ def test_a_write_during_a_switch_on_waits_and_then_records_its_change(automator,
 
     results = run_threads({"switch on": switch_on, "write": write, "orchestrate": orchestrate})
     assert list(ContactChange.objects.values_list("contact_id", flat=True)) == [results["write"]]
-    assert wakes == [services.FEED_TASK]  # and the consumer is woken after the writer's commit
+    assert wakes == [enrollment.FEED_TASK]  # and the consumer is woken after the writer's commit
 
 
 def test_two_consumers_evaluating_the_same_contact_enroll_it_once(automator):
@@ -136,7 +137,7 @@ def test_two_consumers_evaluating_the_same_contact_enroll_it_once(automator):
 
     def evaluate_first():
         with transaction.atomic():
-            enrolled = services._evaluate(Workflow.objects.get(pk=workflow.pk), [contact.pk], timezone.now())
+            enrolled = enrollment._evaluate(Workflow.objects.get(pk=workflow.pk), [contact.pk], timezone.now())
             first.hold()
         return enrolled
 
@@ -144,7 +145,7 @@ def test_two_consumers_evaluating_the_same_contact_enroll_it_once(automator):
         first.wait_reached()
         second["pid"] = backend_pid()
         with transaction.atomic():
-            return services._evaluate(Workflow.objects.get(pk=workflow.pk), [contact.pk], timezone.now())
+            return enrollment._evaluate(Workflow.objects.get(pk=workflow.pk), [contact.pk], timezone.now())
 
     def orchestrate():
         wait_until_blocked(waiter=_pid_of(second), holder=first.wait_reached())
@@ -214,7 +215,7 @@ def test_switching_off_waits_for_a_chunk_of_steps_in_flight(automator):
     def switch_off():
         running.wait_reached()
         switcher["pid"] = backend_pid()
-        services.workflow_disable(workflow=Workflow.objects.get(pk=workflow.pk), actor=automator)
+        definitions.workflow_disable(workflow=Workflow.objects.get(pk=workflow.pk), actor=automator)
 
     def orchestrate():
         wait_until_blocked(waiter=_pid_of(switcher), holder=running.wait_reached())

@@ -46,8 +46,8 @@ from tests.integration.conftest import (
     test_database_url,
 )
 from tests.workflows.conftest import with_perms
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import Enrollment, EnrollmentStep
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 from workflows.steps import workflows_sweep
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from tests.factories import UserFactory
 
 FORM_PERMISSIONS = ("view_form", "add_form", "change_form")

@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-import leadforms.services
+import leadforms.submissions
 from contacts.models import Contact
 from leadforms.models import FormSubmission
-from leadforms.services import form_submit
+from leadforms.submissions import form_submit
 from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set
 from tests.integration.conftest import WAIT_SECONDS, backend_pid, run_threads, wait_until_blocked
@@ -33,7 +33,7 @@ def test_r5_simultaneous_submissions_of_one_new_email_make_one_contact(
             actor=marketer_actor,
         )
     held, release, second_connected, pids = threading.Event(), threading.Event(), threading.Event(), {}
-    record = leadforms.services._record
+    record = leadforms.submissions._record
 
     def held_record(*args, **kwargs):
         if threading.current_thread().name == "first":
@@ -41,7 +41,7 @@ def test_r5_simultaneous_submissions_of_one_new_email_make_one_contact(
             assert release.wait(WAIT_SECONDS)
         return record(*args, **kwargs)
 
-    monkeypatch.setattr(leadforms.services, "_record", held_record)
+    monkeypatch.setattr(leadforms.submissions, "_record", held_record)
 
     def submit(name: str, first_name: str):
         def target():

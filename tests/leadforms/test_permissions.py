@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from contacts.models import Contact
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import Form, FormSubmission
-from leadforms.services import FieldSpec, form_create, form_submit
+from leadforms.submissions import form_submit
 from leadforms.views import NON_MARKETING_NOTE
 from marketing_status.actors import Actor
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from capture.public import HONEYPOT_FIELD
 from contacts.models import Contact
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import ExternalForm, FormSubmission
-from leadforms.services import FieldSpec, form_create
 from tests.factories import contacts_make
 from tests.leadforms.helpers import captured, collect_url, fields, post_json, submit_url
 

@@ -4,8 +4,8 @@ existing marketing / non-marketing / pending contact; status, pending flag, reas
 import pytest
 
 from contacts.models import Contact
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import ExternalForm, FormSubmission
-from leadforms.services import FieldSpec, form_create
 from marketing_status.policy import CreationTool
 from marketing_status.services import creation_tool_setting_set
 from tests.factories import contacts_make

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from leadforms.models import Form, FormField
-from leadforms.services import CapturedField, external_form_capture, form_submit
+from leadforms.submissions import CapturedField, external_form_capture, form_submit
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
 from marketing_status.policy import CreationTool
 from marketing_status.selectors import creation_tool_setting_get

@@ -9,12 +9,8 @@ from billing.models import Subscription
 from billing.policy import HubTier
 from marketing_status.actors import Actor
 from tests.factories import UserFactory
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import Workflow
-from workflows.services import (
-    ActionSpec,
-    workflow_create,
-    workflow_enable,
-)
 from workflows.steps import workflows_run_inline
 
 WORKFLOW_PERMISSIONS = ("view_workflow", "add_workflow", "change_workflow")

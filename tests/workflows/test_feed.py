@@ -20,7 +20,8 @@ from contacts.services import (
     contacts_archive,
     contacts_properties_set,
 )
-from leadforms.services import FieldSpec, form_create, form_submit
+from leadforms.builder import FieldSpec, form_create
+from leadforms.submissions import form_submit
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
@@ -29,8 +30,8 @@ from marketing_status.services import contacts_set_marketing, contacts_set_non_m
 from tests.factories import contacts_make
 from tests.imports.conftest import run_import
 from tests.workflows.conftest import make_workflow, with_perms
+from workflows.enrollment import contact_changes_process
 from workflows.models import Workflow
-from workflows.services import contact_changes_process
 
 
 def _fed() -> list[int]:

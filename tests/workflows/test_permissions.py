@@ -14,10 +14,10 @@ from marketing_status.actors import Actor, MarketingStatusPermissionDenied
 from tests.capture.helpers import rule_ids_shown
 from tests.factories import contacts_make
 from tests.workflows.conftest import LEAD, SET_MARKETING, WORKFLOW_PERMISSIONS, drain, make_workflow
-from tests.workflows.test_services import _update, _workflow_state
+from tests.workflows.test_definitions import _update, _workflow_state
+from workflows.definitions import ActionSpec, workflow_disable, workflow_enable
 from workflows.models import Workflow, WorkflowChange
 from workflows.policy import edit_needs_status_access
-from workflows.services import ActionSpec, workflow_disable, workflow_enable
 from workflows.views import STATUS_LOCKED
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import contacts_make
 from tests.workflows.conftest import drain, make_workflow
+from workflows.definitions import ActionSpec
 from workflows.models import Enrollment
 from workflows.selectors import (
     contact_enrollments,
@@ -17,7 +18,6 @@ from workflows.selectors import (
     workflows_list,
     workflows_page,
 )
-from workflows.services import ActionSpec
 
 
 @pytest.fixture

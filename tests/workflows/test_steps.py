@@ -14,16 +14,11 @@ from marketing_status.services import contacts_set_marketing
 from tests.factories import contacts_make
 from tests.workflows.conftest import LEAD, SET_MARKETING, SET_NON_MARKETING, drain, make_workflow
 from workflows import steps
+from workflows.definitions import ActionSpec, workflow_disable, workflow_enable
+from workflows.enrollment import contact_changes_process, workflow_enroll_existing
 from workflows.errors import TransientError
 from workflows.models import Enrollment, EnrollmentStep, Workflow
 from workflows.policy import R18_REFUSAL
-from workflows.services import (
-    ActionSpec,
-    contact_changes_process,
-    workflow_disable,
-    workflow_enable,
-    workflow_enroll_existing,
-)
 from workflows.steps import workflow_advance, workflow_run, workflows_sweep
 
 

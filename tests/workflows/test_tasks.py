@@ -9,8 +9,8 @@ from marketing_status.models import MarketingStatusChange
 from tests.factories import contacts_make
 from tests.workflows.conftest import make_workflow
 from workflows import tasks
+from workflows.definitions import workflow_enable
 from workflows.models import Enrollment
-from workflows.services import workflow_enable
 
 
 def test_switching_on_runs_the_whole_chain_after_commit(

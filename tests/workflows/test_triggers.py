@@ -8,8 +8,9 @@ import pytest
 
 from contacts.models import ContactList
 from contacts.services import contact_list_add, contact_list_remove, contact_update, contacts_archive
+from leadforms.builder import FieldSpec, form_create
 from leadforms.models import ExternalForm
-from leadforms.services import CapturedField, FieldSpec, external_form_capture, form_create, form_submit
+from leadforms.submissions import CapturedField, external_form_capture, form_submit
 from marketing_status.creation import contacts_restore
 from marketing_status.services import contacts_set_marketing
 from tests.factories import contacts_make
@@ -129,7 +130,7 @@ def test_marketing_status_is_a_trigger_property(subscription, automator_actor):
 
 
 def _delay():
-    from workflows.services import ActionSpec
+    from workflows.definitions import ActionSpec
 
     return ActionSpec("DELAY", {"seconds": 60})
 

@@ -14,13 +14,13 @@ from billing.policy import BillingCycle, HubTier
 from billing.services import subscription_create
 from contacts.models import Contact
 from contacts.services import contact_list_add, contact_list_create
-from leadforms.services import FieldSpec, form_create
+from leadforms.builder import FieldSpec, form_create
 from marketing_status.actors import Actor
 from marketing_status.services import marketing_contacts_enable
 from tests.capture.helpers import rule_ids_shown
 from tests.factories import UserFactory, contacts_make
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind, Enrollment, EnrollmentState, EnrollmentStep, Workflow, WorkflowChange
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 
 pytestmark = pytest.mark.django_db
 INDEX = reverse("workflows:index")

@@ -45,7 +45,8 @@ from engagements.selectors import link_free_slots
 from engagements.services import email_log, meeting_book, meeting_link_create, ticket_create
 from engagements.slots import Window
 from integrations.services import integration_create
-from leadforms.services import FieldSpec, form_create, form_submit
+from leadforms.builder import FieldSpec, form_create
+from leadforms.submissions import form_submit
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.creation import contacts_create, contacts_restore
 from marketing_status.policy import CreationTool
@@ -56,8 +57,8 @@ from marketing_status.services import (
     creation_tool_setting_set,
     marketing_contacts_enable,
 )
+from workflows.definitions import ActionSpec, workflow_create, workflow_enable
 from workflows.models import ActionKind
-from workflows.services import ActionSpec, workflow_create, workflow_enable
 from workflows.steps import workflows_run_inline
 
 CREDENTIALS_FILE = "demo-credentials.txt"

@@ -6,9 +6,7 @@ from contacts.models import ContactChangeConsumer, ContactList
 from marketing_status.actors import Actor, ActorPermissionDenied, MarketingStatusPermissionDenied
 from tests.factories import contacts_make
 from tests.workflows.conftest import LEAD, SET_MARKETING, SET_NON_MARKETING, drain, make_workflow, with_perms
-from workflows.models import Enrollment, Workflow, WorkflowAction, WorkflowChange, WorkflowMatch
-from workflows.policy import R18_REFUSAL
-from workflows.services import (
+from workflows.definitions import (
     ActionSpec,
     WorkflowInvalid,
     workflow_create,
@@ -16,6 +14,8 @@ from workflows.services import (
     workflow_enable,
     workflow_update,
 )
+from workflows.models import Enrollment, Workflow, WorkflowAction, WorkflowChange, WorkflowMatch
+from workflows.policy import R18_REFUSAL
 
 
 def _workflow_state() -> dict:
