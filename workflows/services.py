@@ -232,6 +232,7 @@ def workflow_create(
     allow_reenrollment: bool = False,
     description: str = "",
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Workflow:
     """R18: create a workflow, off. Needs `workflows.add_workflow`; a status action needs Marketing contact
     access (R30), and "Set as non-marketing" a Professional or Enterprise subscription. Raises
@@ -239,7 +240,7 @@ def workflow_create(
     actor.ensure_permission("workflows.add_workflow", "You need permission to create workflows.")
     name, triggers, actions = _validated(name=name, triggers=triggers, actions=actions)
     _ensure_may_set_status(actions, actor)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         workflow = Workflow.objects.create(
             name=name,
@@ -357,7 +358,9 @@ def _feed_sync() -> None:
     ContactChangeConsumer.objects.update_or_create(name=FEED_CONSUMER, defaults={"task": FEED_TASK, "active": active})
 
 
-def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) -> EnableResult:
+def workflow_enable(
+    *, workflow: Workflow, enroll_existing: bool, actor: Actor, now: dt.datetime | None = None
+) -> EnableResult:
     """Switch a workflow on. From then on, contacts that newly meet its triggers enroll after their change
     commits. With `enroll_existing`, the contacts that meet them now are enrolled too, by a chunked job
     (`existing_enrolled` of `existing_total` as it runs); without it they enroll only once they stop and
@@ -369,14 +372,14 @@ def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) 
     """
     actor.ensure_permission("workflows.change_workflow", CHANGE_PERMISSION_MESSAGE)
     _ensure_may_enable(workflow, actor)
-    now = timezone.now()
+    enabled_at = now or timezone.now()
     with transaction.atomic():
         locked = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
         if locked.is_enabled:
             return EnableResult(enrolled=locked.existing_total if locked.enroll_existing else 0)
         Workflow.objects.filter(pk=workflow.pk).update(
             is_enabled=True,
-            enabled_at=now,
+            enabled_at=enabled_at,
             enabled_by=actor.user,
             matched_at=None,  # the change feed waits until the contacts matching now are recorded
             enroll_existing=bool(enroll_existing),
@@ -386,7 +389,7 @@ def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) 
             existing_done_at=None,
         )
         _feed_sync()
-    matched = workflow_match_all(workflow_id=workflow.pk)
+    matched = workflow_match_all(workflow_id=workflow.pk, now=now)
     workflow.refresh_from_db()
     return EnableResult(enrolled=matched if enroll_existing else 0)
 
@@ -406,7 +409,7 @@ def workflow_disable(*, workflow: Workflow, actor: Actor) -> None:
     workflow.refresh_from_db()
 
 
-def workflow_match_all(*, workflow_id: int) -> int:
+def workflow_match_all(*, workflow_id: int, now: dt.datetime | None = None) -> int:
     """Record the contacts that meet an enabled workflow's triggers now (`WorkflowMatch`), marking them to
     be enrolled when the switch-on asked for it; then the change feed resumes. Returns how many.
 
@@ -421,7 +424,7 @@ def workflow_match_all(*, workflow_id: int) -> int:
         pending = workflow.enroll_existing
         WorkflowMatch.objects.filter(workflow_id=workflow_id).delete()
         matched = _insert_matches(workflow_id, matching_contacts(workflow.triggers).values("id"), pending=pending)
-        now = timezone.now()
+        now = now or timezone.now()
         Workflow.objects.filter(pk=workflow_id).update(
             matched_at=now,
             existing_total=matched if pending else 0,
@@ -525,11 +528,13 @@ def _enroll(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int
     return enrolled
 
 
-def workflow_enroll_existing(*, workflow_id: int, chunk_size: int = ENROLL_CHUNK) -> bool:
+def workflow_enroll_existing(
+    *, workflow_id: int, chunk_size: int = ENROLL_CHUNK, now: dt.datetime | None = None
+) -> bool:
     """One chunk of the switch-on job: enroll contacts that met the triggers at switch-on, in contact id order
     after the job's checkpoint. Returns whether more remain. The chunk, the checkpoint and the progress count
     commit together, with the workflow's row locked, so a rerun resumes where the last chunk ended."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         workflow = Workflow.objects.select_for_update(no_key=True, of=("self",)).filter(pk=workflow_id).first()
         if workflow is None or not workflow.enrolling_existing or workflow.matched_at is None:
@@ -572,8 +577,8 @@ def _evaluate(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> i
     return _enroll(workflow, _claim_matches(workflow.pk, sorted(matching)), now)
 
 
-def _evaluate_all(workflows: list[Workflow], contact_ids: list[int]) -> dict[int, int]:
-    now = timezone.now()
+def _evaluate_all(workflows: list[Workflow], contact_ids: list[int], now: dt.datetime | None = None) -> dict[int, int]:
+    now = now or timezone.now()
     return {workflow.pk: _evaluate(workflow, contact_ids, now) for workflow in workflows}
 
 
@@ -586,7 +591,7 @@ def contacts_evaluate(*, contact_ids: Iterable[int]) -> dict[int, int]:
         return _evaluate_all(workflows, ids)
 
 
-def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
+def contact_changes_process(*, limit: int = CHANGES_BATCH, now: dt.datetime | None = None) -> int | None:
     """Consume one batch of the contacts change feed: evaluate the changed contacts, then delete the batch,
     in one transaction. Returns the number of feed rows consumed, or None while a workflow switched on is
     still recording its matches (the feed then waits: a change evaluated before that record would be
@@ -602,6 +607,6 @@ def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
         )
         if not rows:
             return 0
-        _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}))
+        _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}), now)
         ContactChange.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)
