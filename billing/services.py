@@ -63,6 +63,7 @@ def subscription_create(
     tier_block_size: int | None = None,
     tier_guard_enabled: bool = False,
     billing_contacts: Iterable = (),
+    now: datetime | None = None,
 ) -> Subscription:
     """Set up the account's subscription; limits default to the configured tier sizes (R25).
 
@@ -85,6 +86,9 @@ def subscription_create(
             tier_block_size=block,
             tier_guard_enabled=tier_guard_enabled,
         )
+        if now is not None:  # `created_at` is auto_now_add, which an explicit value cannot override
+            Subscription.objects.filter(pk=subscription.pk).update(created_at=now)
+            subscription.created_at = now
         subscription.billing_contacts.set(billing_contacts)
     return subscription
 

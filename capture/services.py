@@ -16,6 +16,7 @@ workflow's form trigger waits for, so it is recorded in the contacts change feed
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -57,18 +58,20 @@ def _live_contact(email: str | None) -> Contact | None:
     return Contact.objects.filter(email=email, archived_at__isnull=True).first()
 
 
-def _update_existing(contact: Contact, data: Mapping[str, Any], actor: Actor) -> Contact:
+def _update_existing(contact: Contact, data: Mapping[str, Any], actor: Actor, now: datetime | None) -> Contact:
     """Submitted values replace stored ones; empty values and the email itself leave them alone."""
     changes = {name: value for name, value in data.items() if name != "email" and value not in (None, "")}
-    return contact_update(contact=contact, data=changes, actor=actor) if changes else contact
+    return contact_update(contact=contact, data=changes, actor=actor, now=now) if changes else contact
 
 
-def _upgrade(contact: Contact, tool: CreationTool, source_id: str, actor: Actor) -> tuple[bool, bool]:
+def _upgrade(
+    contact: Contact, tool: CreationTool, source_id: str, actor: Actor, now: datetime | None
+) -> tuple[bool, bool]:
     """R5, R6: (upgraded, held by the tier guard)."""
     if not upgrades_existing_contact(tool=tool, tool_setting=_tool_setting(tool, source_id)):
         return False, False
     try:
-        result = contacts_set_marketing(contacts=[contact.pk], actor=actor)
+        result = contacts_set_marketing(contacts=[contact.pk], actor=actor, now=now)
     except TierGuardRefused:
         return False, True
     except MarketingContactsNotEnabled:
@@ -76,7 +79,9 @@ def _upgrade(contact: Contact, tool: CreationTool, source_id: str, actor: Actor)
     return result.changed > 0, False
 
 
-def contact_capture(*, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor) -> CaptureResult:
+def contact_capture(
+    *, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor, now: datetime | None = None
+) -> CaptureResult:
     """R2–R9: the contact a submission through `tool` (form, chatflow, meeting…) names, created or matched.
 
     `data` holds contact properties (`contacts.services.EDITABLE_FIELDS`); invalid values raise
@@ -88,10 +93,10 @@ def contact_capture(*, data: Mapping[str, Any], tool: CreationTool, source_id: s
     for _ in range(CAPTURE_ATTEMPTS):
         existing = _live_contact(email)
         if existing is not None:
-            return _capture_existing(existing, data, tool, source_id, actor)
+            return _capture_existing(existing, data, tool, source_id, actor, now)
         try:
             (contact,) = contacts_create(
-                data=[data], tool=tool, actor=actor, source_id=source_id, tier_guard_holds=True
+                data=[data], tool=tool, actor=actor, source_id=source_id, tier_guard_holds=True, now=now
             )
         except ContactConflict as exc:
             conflict = exc  # created meanwhile by a concurrent submission: match it
@@ -103,10 +108,10 @@ def contact_capture(*, data: Mapping[str, Any], tool: CreationTool, source_id: s
 
 
 def _capture_existing(
-    contact: Contact, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor
+    contact: Contact, data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor, now: datetime | None
 ) -> CaptureResult:
-    contact = _update_existing(contact, data, actor)
-    upgraded, held = _upgrade(contact, tool, source_id, actor)
+    contact = _update_existing(contact, data, actor, now)
+    upgraded, held = _upgrade(contact, tool, source_id, actor, now)
     with transaction.atomic():  # the caller's, when it records the submission in the same transaction
         ContactChange.objects.record([contact.pk])
     if upgraded:

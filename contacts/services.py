@@ -7,6 +7,7 @@ transaction, after the change, so that workflows evaluate them once it commits (
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -105,13 +106,13 @@ def email_conflict_raise(*, emails: list[str]) -> None:
         raise ContactConflict(email, pk)
 
 
-def contacts_archive(*, contacts: ContactSelection, actor: Actor) -> int:
+def contacts_archive(*, contacts: ContactSelection, actor: Actor, now: datetime | None = None) -> int:
     """R22: archive (delete) contacts; they leave the billable count at once. Returns how many."""
     actor.ensure_permission("contacts.delete_contact", "You need permission to delete contacts.")
     archived = 0
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
-        now = timezone.now()
-        archived += Contact.objects.filter(pk__in=ids, archived_at__isnull=True).update(archived_at=now, updated_at=now)
+        at = now or timezone.now()
+        archived += Contact.objects.filter(pk__in=ids, archived_at__isnull=True).update(archived_at=at, updated_at=at)
     return archived
 
 
@@ -150,7 +151,7 @@ def contact_update_validate(*, contact: Contact, data: Mapping[str, Any]) -> dic
     return fields
 
 
-def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -> Contact:
+def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor, now: datetime | None = None) -> Contact:
     """Edit a contact's plain properties (`EDITABLE_FIELDS`) only: its marketing status changes only
     through `marketing_status.services` (R10–R13).
 
@@ -163,7 +164,7 @@ def contact_update(*, contact: Contact, data: Mapping[str, Any], actor: Actor) -
     try:
         with transaction.atomic():
             updated = Contact.objects.filter(pk=contact.pk, archived_at__isnull=True).update(
-                **fields, updated_at=timezone.now()
+                **fields, updated_at=now or timezone.now()
             )
             if updated:
                 ContactChange.objects.record([contact.pk])

@@ -11,6 +11,7 @@ row and the link commit together, under a lock on the conversation row that also
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -69,6 +70,7 @@ def chatflow_create(
     thanks_message: str,
     is_enabled: bool = True,
     actor: Actor,
+    now: datetime | None = None,
 ) -> Chatflow:
     """A new chatflow with a fresh public id. Its marketing setting starts at R7's default (off); it cannot be
     created on (R30: switching it on is `creation_tool_setting_set`'s, which needs Marketing contact access),
@@ -76,18 +78,20 @@ def chatflow_create(
     actor.ensure_permission("conversations.add_chatflow", "You need the conversations.add_chatflow permission.")
     texts = {"name": name, "welcome_message": welcome_message, "email_prompt": email_prompt}
     fields = _chatflow_fields({**texts, "thanks_message": thanks_message})
-    now = timezone.now()
+    created_at = now or timezone.now()
     with transaction.atomic():
         chatflow = Chatflow.objects.create(
             **fields,
             public_id=uuid.uuid4(),
             is_enabled=is_enabled,
-            created_at=now,
+            created_at=created_at,
             created_by=actor.user,
-            updated_at=now,
+            updated_at=created_at,
         )
         if not actor.may_change_status():
-            creation_tool_setting_start_off(tool=CreationTool.CHATFLOW, source_id=chatflow.source_id, actor=actor)
+            creation_tool_setting_start_off(
+                tool=CreationTool.CHATFLOW, source_id=chatflow.source_id, actor=actor, now=now
+            )
     return chatflow
 
 
@@ -145,10 +149,10 @@ class ConversationStarted:
     messages: list[Message]
 
 
-def conversation_start(*, chatflow: Chatflow) -> ConversationStarted:
+def conversation_start(*, chatflow: Chatflow, now: datetime | None = None) -> ConversationStarted:
     """A visitor opens the chat: a new conversation with an unguessable token and the welcome message."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         conversation = Conversation.objects.create(
             chatflow=chatflow, token_hash=token_hash(token), started_at=now, last_message_at=now
@@ -167,7 +171,7 @@ def _locked(conversation: Conversation) -> Conversation:
     return Conversation.objects.select_for_update().select_related("chatflow").get(pk=conversation.pk)
 
 
-def _capture(conversation: Conversation, email: str):
+def _capture(conversation: Conversation, email: str, now: datetime | None = None):
     """R7: the visitor's contact, created or matched; a chatflow never upgrades an existing one. None when
     the contact cannot hold this address (nothing was created)."""
     chatflow = conversation.chatflow
@@ -177,13 +181,14 @@ def _capture(conversation: Conversation, email: str):
             tool=CreationTool.CHATFLOW,
             source_id=chatflow.source_id,
             actor=Actor(ActorKind.CHATFLOW, chatflow.source_id),
+            now=now,
         )
     except ContactInvalid:
         return None
     return result.contact
 
 
-def visitor_message_post(*, conversation: Conversation, text: str) -> VisitorMessagePosted:
+def visitor_message_post(*, conversation: Conversation, text: str, now: datetime | None = None) -> VisitorMessagePosted:
     """Store a visitor's message and the bot's answer; the first valid email links the conversation to its
     contact (R7). Raises `MessageInvalid` or `ConversationFull` and then stores nothing."""
     text = message_clean(text)
@@ -195,13 +200,13 @@ def visitor_message_post(*, conversation: Conversation, text: str) -> VisitorMes
         turn = _bot_turn(conversation, text)
         reply, contact = turn.reply, None
         if turn.email is not None:
-            contact = _capture(conversation, turn.email)
+            contact = _capture(conversation, turn.email, now)
             if contact is None:
                 reply = chatflow.email_prompt  # an address no contact can hold: ask again
             else:
                 Conversation.objects.filter(pk=conversation.pk).update(email=turn.email, contact=contact)
         entries = [(Sender.VISITOR, text, None)] + ([(Sender.BOT, reply, None)] if reply else [])
-        messages = _messages_add(conversation, entries, timezone.now())
+        messages = _messages_add(conversation, entries, now or timezone.now())
     return VisitorMessagePosted(messages, email_captured=contact is not None)
 
 
@@ -228,7 +233,7 @@ def visitor_message_preview(*, conversation: Conversation, text: str) -> list[Me
     ]
 
 
-def agent_reply(*, conversation: Conversation, text: str, actor: Actor) -> Message:
+def agent_reply(*, conversation: Conversation, text: str, actor: Actor, now: datetime | None = None) -> Message:
     """An agent answers the visitor; the widget shows it on its next poll. Needs change_conversation."""
     actor.ensure_permission(
         "conversations.change_conversation", "You need the conversations.change_conversation permission."
@@ -238,5 +243,5 @@ def agent_reply(*, conversation: Conversation, text: str, actor: Actor) -> Messa
         conversation = _locked(conversation)
         if conversation.last_seq + 1 > MAX_MESSAGES_PER_CONVERSATION:
             raise ConversationFull()
-        (message,) = _messages_add(conversation, [(Sender.AGENT, text, actor.user)], timezone.now())
+        (message,) = _messages_add(conversation, [(Sender.AGENT, text, actor.user)], now or timezone.now())
     return message

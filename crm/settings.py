@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "imports",
     "engagements",
     "screens",
+    "demo",
     "axes",
     "csp",
 ]

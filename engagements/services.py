@@ -101,6 +101,7 @@ def email_log(
     sent_at: datetime,
     actor: Actor,
     logged_on: Contact | None = None,
+    now: datetime | None = None,
 ) -> EmailLogResult:
     """R9: log a one-to-one email (nothing is sent) and associate it with every recipient's contact.
 
@@ -117,12 +118,12 @@ def email_log(
             body=body,
             sent_at=sent_at,
             logged_by=actor.user,
-            logged_at=timezone.now(),
+            logged_at=now or timezone.now(),
         )
         rows, created = [], 0
         for email, kind in recipients:
             capture = contact_capture(
-                data={"email": email}, tool=CreationTool.ONE_TO_ONE_EMAIL, source_id=str(log.pk), actor=actor
+                data={"email": email}, tool=CreationTool.ONE_TO_ONE_EMAIL, source_id=str(log.pk), actor=actor, now=now
             )
             created += capture.created
             rows.append(EmailLogRecipient(email_log=log, contact=capture.contact, email=email, kind=kind))
@@ -174,12 +175,20 @@ def _save_link(link: MeetingLink, windows: list[Window]) -> MeetingLink:
 
 
 def meeting_link_create(
-    *, owner, name: str, slug: str, duration_minutes: int, days_ahead: int, windows: Sequence[Window], actor: Actor
+    *,
+    owner,
+    name: str,
+    slug: str,
+    duration_minutes: int,
+    days_ahead: int,
+    windows: Sequence[Window],
+    actor: Actor,
+    now: datetime | None = None,
 ) -> MeetingLink:
     """A meetings link for `owner`, with its weekly availability (wall-clock times, account time zone)."""
     actor.ensure_permission("engagements.add_meetinglink", "You need permission to create meetings links.")
     fields = _link_fields(name=name, slug=slug, duration_minutes=duration_minutes, days_ahead=days_ahead)
-    now = timezone.now()
+    now = now or timezone.now()
     link = MeetingLink(owner=owner, created_at=now, updated_at=now, **fields)
     return _save_link(link, _checked_windows(windows))
 
@@ -230,14 +239,14 @@ def meeting_book_check(*, link: MeetingLink, start: datetime, name: str, email: 
         raise SlotUnavailable(message)
 
 
-def meeting_book(*, link: MeetingLink, start: datetime, name: str, email: str) -> Booking:
+def meeting_book(*, link: MeetingLink, start: datetime, name: str, email: str, now: datetime | None = None) -> Booking:
     """R9: book `start` on `link` for the visitor, creating or matching their contact (tool MEETINGS,
     reason id = the link's id; an existing contact's status is left alone).
 
     `SlotTaken` when the slot is booked already: the unique constraint decides, so two visitors racing
     for one slot get one booking and one refusal, and the refused one stores no contact either.
     """
-    meeting_book_check(link=link, start=start, name=name, email=email)
+    meeting_book_check(link=link, start=start, name=name, email=email, now=now)
     first_name, last_name = _split_name(name)
     email = _valid_email(email, "email")
     with transaction.atomic():
@@ -246,6 +255,7 @@ def meeting_book(*, link: MeetingLink, start: datetime, name: str, email: str) -
             tool=CreationTool.MEETINGS,
             source_id=str(link.pk),
             actor=Actor.system(f"meetings-link:{link.pk}"),
+            now=now,
         )
         try:
             with transaction.atomic():
@@ -256,7 +266,7 @@ def meeting_book(*, link: MeetingLink, start: datetime, name: str, email: str) -
                     end=start + timedelta(minutes=link.duration_minutes),
                     name=" ".join(name.split()),
                     email=email,
-                    booked_at=timezone.now(),
+                    booked_at=now or timezone.now(),
                 )
         except IntegrityError:
             raise SlotTaken("That time was just booked by someone else: please pick another time.") from None
@@ -272,7 +282,13 @@ class TicketResult:
 
 
 def ticket_create(
-    *, subject: str, description: str = "", stage: str = TicketStage.NEW, requester_email: str, actor: Actor
+    *,
+    subject: str,
+    description: str = "",
+    stage: str = TicketStage.NEW,
+    requester_email: str,
+    actor: Actor,
+    now: datetime | None = None,
 ) -> TicketResult:
     """R9: a ticket whose requester is created (non-marketing, tool TICKET, reason id = the ticket's id) when
     no contact has that email; an existing contact is left as it is. Needs `engagements.add_ticket`, and
@@ -292,10 +308,10 @@ def ticket_create(
             description=description,
             stage=stage,
             created_by=actor.user,
-            created_at=timezone.now(),
+            created_at=now or timezone.now(),
         )
         capture = contact_capture(
-            data={"email": email}, tool=CreationTool.TICKET, source_id=str(ticket.pk), actor=actor
+            data={"email": email}, tool=CreationTool.TICKET, source_id=str(ticket.pk), actor=actor, now=now
         )
         Ticket.objects.filter(pk=ticket.pk).update(requester=capture.contact)
         ticket.requester = capture.contact

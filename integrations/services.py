@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ def integration_create(
     scopes: Iterable[str] = DEFAULT_SCOPES,
     marketing_on_create: bool = False,
     actor: Actor,
+    now: datetime | None = None,
 ) -> tuple[Integration, str]:
     """Create an integration and return it with its token, which is not stored and cannot be shown again.
 
@@ -56,10 +58,10 @@ def integration_create(
             token_hash=token_hash(token),
             scopes=scopes,
             created_by=actor.user,
-            created_at=timezone.now(),
+            created_at=now or timezone.now(),
         )
         if marketing_on_create:
-            integration_marketing_on_create_set(integration=integration, marketing_on_create=True, actor=actor)
+            integration_marketing_on_create_set(integration=integration, marketing_on_create=True, actor=actor, now=now)
     return integration, token
 
 
@@ -72,7 +74,9 @@ def integration_revoke(*, integration: Integration, actor: Actor) -> bool:
     )
 
 
-def integration_marketing_on_create_set(*, integration: Integration, marketing_on_create: bool, actor: Actor) -> None:
+def integration_marketing_on_create_set(
+    *, integration: Integration, marketing_on_create: bool, actor: Actor, now: datetime | None = None
+) -> None:
     """R8: switch this integration's "create contacts as marketing" setting; recorded with who and when.
 
     It affects only contacts created afterwards.
@@ -82,6 +86,7 @@ def integration_marketing_on_create_set(*, integration: Integration, marketing_o
         source_id=str(integration.pk),
         marketing_on_create=marketing_on_create,
         actor=actor,
+        now=now,
     )
 
 

@@ -8,6 +8,7 @@ the form and its fields in one transaction. The per-form "Set contacts created a
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -114,6 +115,7 @@ def form_create(
     submit_text: str = "Submit",
     thank_you_message: str = DEFAULT_THANK_YOU,
     redirect_url: str = "",
+    now: datetime | None = None,
 ) -> Form:
     """Create a form. It must have the Email field, which is always required (contacts are matched by
     email). Its "Set contacts created as marketing contacts" setting starts on (R5's default) when the
@@ -129,12 +131,14 @@ def form_create(
         redirect_url=redirect_url,
     )
     fields = definition.pop("fields")
-    now = timezone.now()
+    created_at = now or timezone.now()
     with transaction.atomic():
-        form = Form.objects.create(**definition, created_at=now, updated_at=now, created_by=actor.user)
+        form = Form.objects.create(**definition, created_at=created_at, updated_at=created_at, created_by=actor.user)
         _write_fields(form, fields)
         if not actor.may_change_status():
-            creation_tool_setting_start_off(tool=CreationTool.HUBSPOT_FORM, source_id=form.source_id, actor=actor)
+            creation_tool_setting_start_off(
+                tool=CreationTool.HUBSPOT_FORM, source_id=form.source_id, actor=actor, now=now
+            )
     return form
 
 

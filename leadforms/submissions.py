@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
@@ -114,9 +115,11 @@ def _hold_billing_lock(*, tool: CreationTool, source_id: str) -> None:
         Subscription.objects.select_for_update().order_by("pk").first()
 
 
-def _capture(*, data: Mapping[str, str], tool: CreationTool, source_id: str) -> CaptureResult:
+def _capture(
+    *, data: Mapping[str, str], tool: CreationTool, source_id: str, now: datetime | None = None
+) -> CaptureResult:
     _hold_billing_lock(tool=tool, source_id=source_id)
-    return contact_capture(data=data, tool=tool, source_id=source_id, actor=Actor(ActorKind.FORM, source_id))
+    return contact_capture(data=data, tool=tool, source_id=source_id, actor=Actor(ActorKind.FORM, source_id), now=now)
 
 
 def _as_errors(invalid: ContactInvalid) -> list[SubmissionError]:
@@ -132,7 +135,7 @@ def _as_errors(invalid: ContactInvalid) -> list[SubmissionError]:
 
 
 def form_submit(
-    *, form: Form, values: Mapping[str, str], context: Mapping[str, str] | None = None
+    *, form: Form, values: Mapping[str, str], context: Mapping[str, str] | None = None, now: datetime | None = None
 ) -> FormSubmission | None:
     """R5: a visitor's submission of `form`: validate it as HubSpot does, then create or match the contact.
 
@@ -155,26 +158,29 @@ def form_submit(
     ordered = [{"name": field.name, "value": values[field.name]} for field in form_fields if field.name in values]
     try:
         with transaction.atomic():
-            result = _capture(data=data, tool=CreationTool.HUBSPOT_FORM, source_id=form.source_id)
+            result = _capture(data=data, tool=CreationTool.HUBSPOT_FORM, source_id=form.source_id, now=now)
             return _record(
                 result,
                 form=form,
                 values=ordered,
                 page_uri=context.get("pageUri", ""),
                 page_name=context.get("pageName", ""),
+                now=now,
             )
     except ContactInvalid as invalid:
         raise SubmissionInvalid(_as_errors(invalid)) from None
 
 
-def _record(result: CaptureResult, *, values: list[dict], page_uri: str, page_name: str, **form) -> FormSubmission:
+def _record(
+    result: CaptureResult, *, values: list[dict], page_uri: str, page_name: str, now: datetime | None = None, **form
+) -> FormSubmission:
     return FormSubmission.objects.create(
         **form,
         contact=result.contact,
         values=values,
         page_uri=page_uri[:MAX_PAGE_URI],
         page_name=page_name[:MAX_PAGE_NAME],
-        submitted_at=timezone.now(),
+        submitted_at=now or timezone.now(),
         created=result.created,
         upgraded=result.upgraded,
         held_by_tier_guard=result.held_by_tier_guard,

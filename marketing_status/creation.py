@@ -9,7 +9,7 @@ plain properties are validated by `contacts.services`; every write records the c
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -69,6 +69,7 @@ def contacts_create(
     stated_marketing: bool | None = None,
     confirm_tier_upgrade: bool = False,
     tier_guard_holds: bool = False,
+    now: datetime | None = None,
 ) -> list[Contact]:
     """R2–R9: create contacts with `tool`; their marketing status comes from the policy.
 
@@ -105,7 +106,7 @@ def contacts_create(
             raise TierGuardRefused(impact)  # B4
         if impact.crosses_tier:
             status = NON_MARKETING  # B4, held: kept, not billed, until someone confirms
-    now = timezone.now()
+    created_at = now or timezone.now()
     contacts = [
         Contact(
             **row,
@@ -114,9 +115,9 @@ def contacts_create(
             marketable_status=status.is_marketing,
             marketable_reason_type=decision.reason_type if status.is_marketing is not None else "",
             marketable_reason_id=decision.reason_id if status.is_marketing is not None else "",
-            marketable_status_changed_at=now if status.is_marketing is not None else None,
-            created_at=now,
-            updated_at=now,
+            marketable_status_changed_at=created_at if status.is_marketing is not None else None,
+            created_at=created_at,
+            updated_at=created_at,
         )
         for row in rows
     ]
@@ -124,7 +125,7 @@ def contacts_create(
         with transaction.atomic():
             Contact.objects.bulk_create(contacts, batch_size=1000)
             if status.is_marketing is not None:
-                record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=now)
+                record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=created_at)
             ContactChange.objects.record(contact.pk for contact in contacts)
     except IntegrityError:
         # The unique constraint is the check, so a concurrent creation cannot slip between a look-up
@@ -132,7 +133,7 @@ def contacts_create(
         email_conflict_raise(emails=[row["email"] for row in rows if row["email"]])
         raise
     if status.is_marketing:
-        subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id)
+        subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id, now=now)
     return contacts
 
 
@@ -164,7 +165,7 @@ def restore_ensure_allowed(*, contacts: ContactSelection, actor: Actor) -> None:
         raise MarketingStatusPermissionDenied(RESTORE_MARKETING_REFUSED)
 
 
-def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResult:
+def contacts_restore(*, contacts: ContactSelection, actor: Actor, now: datetime | None = None) -> RestoreResult:
     """R22: restore contacts archived within the restore window, with the status they had.
 
     A pending switch whose update date passed while the contact was archived has taken effect (the
@@ -176,8 +177,8 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
     result = RestoreResult()
     email_taken = Exists(Contact.objects.filter(email=OuterRef("email"), archived_at__isnull=True))
     for ids in id_chunks(contacts, settings.CRM_BULK_CHUNK_SIZE):
-        now = timezone.now()
-        window_start = now - timedelta(days=settings.CRM_RESTORE_WINDOW_DAYS)
+        at = now or timezone.now()
+        window_start = at - timedelta(days=settings.CRM_RESTORE_WINDOW_DAYS)
         restorable = Contact.objects.filter(pk__in=ids, archived_at__gte=window_start).exclude(email_taken)
         # Archived contacts sharing an email: restore the first only (PostgreSQL checks `email_taken`
         # against the snapshot before the UPDATE, so both would pass it and break the unique constraint).
@@ -189,12 +190,12 @@ def contacts_restore(*, contacts: ContactSelection, actor: Actor) -> RestoreResu
             )
         )
         with transaction.atomic():
-            restored = restorable.update(archived_at=None, updated_at=now)
+            restored = restorable.update(archived_at=None, updated_at=at)
             if restored and (feed := ContactChange.objects.feeding()):
                 live = Contact.objects.filter(pk__in=ids, archived_at__isnull=True).values_list("pk", flat=True)
                 ContactChange.objects.record(live, tasks=feed)
         result.restored += restored
         result.refused += Contact.objects.filter(pk__in=ids, archived_at__isnull=False).count()
     if result.restored:
-        subscription_check_tier(cause_type="RESTORE", cause_id=actor.id)
+        subscription_check_tier(cause_type="RESTORE", cause_id=actor.id, now=now)
     return result

@@ -41,6 +41,7 @@ def renewals_run(
     as_of: datetime | None = None,
     chunk_size: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> list[RenewalOutcome]:
     """R14: for every billing period whose update date has come by `as_of`, flip its pending contacts
     to non-marketing, close it with its counts and open the next.
@@ -48,16 +49,17 @@ def renewals_run(
     Idempotent, safe to run twice at once (the period row is the lock) and resumable: every chunk
     commits its flips with their history, so a run killed midway is finished by the next run, and
     a contact is flipped, and recorded, once. Pending switches requested after the update moment
-    wait for the following update date.
+    wait for the following update date. `now` (default: the clock) dates what it records, and is the
+    default of `as_of`.
     """
-    as_of = as_of or timezone.now()
+    as_of = as_of or now or timezone.now()
     chunk_size = chunk_size or settings.CRM_BULK_CHUNK_SIZE
     outcomes = []
     while (period := billing_period_due(as_of=as_of)) is not None:
-        billing_period_renewal_begin(period=period)
-        while _renewal_flip_chunk(period, chunk_size, on_chunk):
+        billing_period_renewal_begin(period=period, now=now)
+        while _renewal_flip_chunk(period, chunk_size, on_chunk, now):
             pass
-        outcome = _renewal_close(period)
+        outcome = _renewal_close(period, now)
         if outcome is not None:
             outcomes.append(outcome)
     return outcomes
@@ -85,7 +87,9 @@ def _due_pending(period: BillingPeriod):
     ).order_by("pk")
 
 
-def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callable[[int], None] | None) -> bool:
+def _renewal_flip_chunk(
+    period: BillingPeriod, chunk_size: int, on_chunk: Callable[[int], None] | None, now: datetime | None
+) -> bool:
     """Flip one chunk of due pending contacts; False when none is left or the period is closed."""
     with transaction.atomic():
         if not billing_period_lock_open(period=period):
@@ -94,7 +98,7 @@ def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callab
         if not ids:
             return False
         flipped = apply_transition(
-            ids=ids, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
+            ids=ids, transition=_renewal_transition(period), actor=_renewal_actor(period), now=now or timezone.now()
         )
         billing_period_count_flipped(period=period, flipped=flipped)
     if on_chunk is not None:
@@ -103,17 +107,17 @@ def _renewal_flip_chunk(period: BillingPeriod, chunk_size: int, on_chunk: Callab
     return flipped > 0
 
 
-def _flip_leftover(period: BillingPeriod) -> int:
+def _flip_leftover(period: BillingPeriod, now: datetime | None = None) -> int:
     """What a concurrent bulk change held locked during the chunks: flipped under the period's lock."""
     leftover = list(_due_pending(period).select_for_update().values_list("pk", flat=True))
     return apply_transition(
-        ids=leftover, transition=_renewal_transition(period), actor=_renewal_actor(period), now=timezone.now()
+        ids=leftover, transition=_renewal_transition(period), actor=_renewal_actor(period), now=now or timezone.now()
     )
 
 
-def _renewal_close(period: BillingPeriod) -> RenewalOutcome | None:
+def _renewal_close(period: BillingPeriod, now: datetime | None = None) -> RenewalOutcome | None:
     """Close the period and open the next, after flipping what a concurrent bulk change held locked."""
-    closed = billing_period_close(period=period, flip_due=_flip_leftover)
+    closed = billing_period_close(period=period, flip_due=lambda due: _flip_leftover(due, now), now=now)
     if closed is None:
         return None
     period, following = closed

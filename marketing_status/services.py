@@ -7,7 +7,7 @@ statuses a switch changes and into what; the database guard makes a repeat a no-
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -74,6 +74,7 @@ def _switch(
     confirm_tier_upgrade: bool,
     chunk_size: int | None,
     on_chunk: Callable[[SwitchResult], None] | None,
+    now: datetime | None = None,
 ) -> SwitchResult:
     actor.ensure_may_change_status()
     subscription = _enabled_subscription()
@@ -86,12 +87,12 @@ def _switch(
     result = SwitchResult()
     for ids in id_chunks(contacts, chunk_size or settings.CRM_BULK_CHUNK_SIZE):
         with transaction.atomic():
-            result.changed += apply_transition(ids=ids, transition=transition, actor=actor, now=timezone.now())
+            result.changed += apply_transition(ids=ids, transition=transition, actor=actor, now=now or timezone.now())
         result.considered += len(ids)
         if on_chunk is not None:
             on_chunk(result)
     if to_marketing and result.changed:
-        subscription_check_tier(cause_type=reason_type_of(actor), cause_id=actor.id)
+        subscription_check_tier(cause_type=reason_type_of(actor), cause_id=actor.id, now=now)
     return result
 
 
@@ -102,6 +103,7 @@ def contacts_set_marketing(
     confirm_tier_upgrade: bool = False,
     chunk_size: int | None = None,
     on_chunk: Callable[[SwitchResult], None] | None = None,
+    now: datetime | None = None,
 ) -> SwitchResult:
     """R10, R12, R13: non-marketing contacts become marketing at once; pending ones stay marketing.
 
@@ -115,6 +117,7 @@ def contacts_set_marketing(
         confirm_tier_upgrade=confirm_tier_upgrade,
         chunk_size=chunk_size,
         on_chunk=on_chunk,
+        now=now,
     )
 
 
@@ -124,6 +127,7 @@ def contacts_set_non_marketing(
     actor: Actor,
     chunk_size: int | None = None,
     on_chunk: Callable[[SwitchResult], None] | None = None,
+    now: datetime | None = None,
 ) -> SwitchResult:
     """R11, R13: marketing contacts become pending; they turn non-marketing at the next update date (R14)."""
     return _switch(
@@ -133,25 +137,26 @@ def contacts_set_non_marketing(
         confirm_tier_upgrade=True,
         chunk_size=chunk_size,
         on_chunk=on_chunk,
+        now=now,
     )
 
 
-def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None) -> int:
+def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None, now: datetime | None = None) -> int:
     """R1: enable marketing contacts; every existing contact becomes non-marketing (`INITIAL_STATE`).
 
     Opens the first billing period. Resumable: calling it again finishes contacts left without a
     status by an interrupted run. Returns the number of contacts it set.
     """
     actor.ensure_may_change_status()
-    now = timezone.now()
+    enabled_at = now or timezone.now()
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().order_by("pk").first()
         if subscription is None:
             raise MarketingContactsNotEnabled("Set up a subscription before enabling marketing contacts.")
         if not subscription.marketing_contacts_enabled:
-            subscription.marketing_contacts_enabled_at = now
+            subscription.marketing_contacts_enabled_at = enabled_at
             subscription.save(update_fields=["marketing_contacts_enabled_at"])
-            billing_period_open(subscription=subscription, starts_at=now, count=marketing_count())
+            billing_period_open(subscription=subscription, starts_at=enabled_at, count=marketing_count())
     transition = Transition(
         sources=(UNSET,),
         target=NON_MARKETING,
@@ -164,7 +169,7 @@ def marketing_contacts_enable(*, actor: Actor, chunk_size: int | None = None) ->
         Contact.objects.filter(marketable_status__isnull=True), chunk_size or settings.CRM_BULK_CHUNK_SIZE
     ):
         with transaction.atomic():
-            changed += apply_transition(ids=ids, transition=transition, actor=actor, now=timezone.now())
+            changed += apply_transition(ids=ids, transition=transition, actor=actor, now=now or timezone.now())
     return changed
 
 
@@ -200,7 +205,9 @@ def account_setup(
     return subscription
 
 
-def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", marketing_on_create: bool, actor: Actor):
+def creation_tool_setting_set(
+    *, tool: CreationTool, source_id: str = "", marketing_on_create: bool, actor: Actor, now: datetime | None = None
+):
     """R5–R8: store a tool's "create contacts as marketing" setting and record who changed it."""
     actor.ensure_may_change_status()
     if tool == CreationTool.NON_HUBSPOT_FORM:
@@ -209,22 +216,31 @@ def creation_tool_setting_set(*, tool: CreationTool, source_id: str = "", market
         old_value = creation_tool_setting_get(tool=tool, source_id=source_id)
         if old_value == marketing_on_create:
             return
-        CreationToolSetting.objects.update_or_create(
+        setting, _ = CreationToolSetting.objects.update_or_create(
             tool=tool,
             source_id=source_id,
             defaults={"marketing_on_create": marketing_on_create, "updated_by": actor.user},
         )
+        _setting_dated(setting, now)
         CreationToolSettingChange.objects.create(
             tool=tool,
             source_id=source_id,
             old_value=old_value,
             new_value=marketing_on_create,
-            changed_at=timezone.now(),
+            changed_at=now or timezone.now(),
             changed_by=actor.user,
         )
 
 
-def creation_tool_setting_start_off(*, tool: CreationTool, source_id: str, actor: Actor) -> bool:
+def _setting_dated(setting: CreationToolSetting, now: datetime | None) -> None:
+    """Date a setting just written at `now`, when given: `updated_at` is auto_now, which a save overrides."""
+    if now is not None:
+        CreationToolSetting.objects.filter(pk=setting.pk).update(updated_at=now)
+
+
+def creation_tool_setting_start_off(
+    *, tool: CreationTool, source_id: str, actor: Actor, now: datetime | None = None
+) -> bool:
     """R5–R8, R30: store a *new* form's, chatflow's or integration's setting as off, with its history row.
 
     For a tool built by someone without Marketing contact access: off can only make the tool create
@@ -237,16 +253,17 @@ def creation_tool_setting_start_off(*, tool: CreationTool, source_id: str, actor
     if not CONFIGURABLE_TOOL_DEFAULTS[tool]:
         return False
     with transaction.atomic():
-        _, created = CreationToolSetting.objects.get_or_create(
+        setting, created = CreationToolSetting.objects.get_or_create(
             tool=tool, source_id=source_id, defaults={"marketing_on_create": False, "updated_by": actor.user}
         )
         if created:
+            _setting_dated(setting, now)
             CreationToolSettingChange.objects.create(
                 tool=tool,
                 source_id=source_id,
                 old_value=True,
                 new_value=False,
-                changed_at=timezone.now(),
+                changed_at=now or timezone.now(),
                 changed_by=actor.user,
             )
     return created

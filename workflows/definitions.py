@@ -206,6 +206,7 @@ def workflow_create(
     allow_reenrollment: bool = False,
     description: str = "",
     actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Workflow:
     """R18: create a workflow, off. Needs `workflows.add_workflow`; a status action needs Marketing contact
     access (R30), and "Set as non-marketing" a Professional or Enterprise subscription. Raises
@@ -213,7 +214,7 @@ def workflow_create(
     actor.ensure_permission("workflows.add_workflow", "You need permission to create workflows.")
     name, triggers, actions = _validated(name=name, triggers=triggers, actions=actions)
     _ensure_may_set_status(actions, actor)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         workflow = Workflow.objects.create(
             name=name,
@@ -331,7 +332,9 @@ def _feed_sync() -> None:
     ContactChangeConsumer.objects.update_or_create(name=FEED_CONSUMER, defaults={"task": FEED_TASK, "active": active})
 
 
-def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) -> EnableResult:
+def workflow_enable(
+    *, workflow: Workflow, enroll_existing: bool, actor: Actor, now: dt.datetime | None = None
+) -> EnableResult:
     """Switch a workflow on. From then on, contacts that newly meet its triggers enroll after their change
     commits. With `enroll_existing`, the contacts that meet them now are enrolled too, by a chunked job
     (`existing_enrolled` of `existing_total` as it runs); without it they enroll only once they stop and
@@ -343,14 +346,14 @@ def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) 
     """
     actor.ensure_permission("workflows.change_workflow", CHANGE_PERMISSION_MESSAGE)
     _ensure_may_enable(workflow, actor)
-    now = timezone.now()
+    enabled_at = now or timezone.now()
     with transaction.atomic():
         locked = Workflow.objects.select_for_update(of=("self",)).get(pk=workflow.pk)
         if locked.is_enabled:
             return EnableResult(enrolled=locked.existing_total if locked.enroll_existing else 0)
         Workflow.objects.filter(pk=workflow.pk).update(
             is_enabled=True,
-            enabled_at=now,
+            enabled_at=enabled_at,
             enabled_by=actor.user,
             matched_at=None,  # the change feed waits until the contacts matching now are recorded
             enroll_existing=bool(enroll_existing),
@@ -360,7 +363,7 @@ def workflow_enable(*, workflow: Workflow, enroll_existing: bool, actor: Actor) 
             existing_done_at=None,
         )
         _feed_sync()
-    matched = workflow_match_all(workflow_id=workflow.pk)
+    matched = workflow_match_all(workflow_id=workflow.pk, now=now)
     workflow.refresh_from_db()
     return EnableResult(enrolled=matched if enroll_existing else 0)
 
@@ -380,7 +383,7 @@ def workflow_disable(*, workflow: Workflow, actor: Actor) -> None:
     workflow.refresh_from_db()
 
 
-def workflow_match_all(*, workflow_id: int) -> int:
+def workflow_match_all(*, workflow_id: int, now: dt.datetime | None = None) -> int:
     """Record the contacts that meet an enabled workflow's triggers now (`WorkflowMatch`), marking them to
     be enrolled when the switch-on asked for it; then the change feed resumes. Returns how many.
 
@@ -395,7 +398,7 @@ def workflow_match_all(*, workflow_id: int) -> int:
         pending = workflow.enroll_existing
         WorkflowMatch.objects.filter(workflow_id=workflow_id).delete()
         matched = _insert_matches(workflow_id, matching_contacts(workflow.triggers).values("id"), pending=pending)
-        now = timezone.now()
+        now = now or timezone.now()
         Workflow.objects.filter(pk=workflow_id).update(
             matched_at=now,
             existing_total=matched if pending else 0,

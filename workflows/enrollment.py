@@ -119,11 +119,13 @@ def _enroll(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> int
     return enrolled
 
 
-def workflow_enroll_existing(*, workflow_id: int, chunk_size: int = ENROLL_CHUNK) -> bool:
+def workflow_enroll_existing(
+    *, workflow_id: int, chunk_size: int = ENROLL_CHUNK, now: dt.datetime | None = None
+) -> bool:
     """One chunk of the switch-on job: enroll contacts that met the triggers at switch-on, in contact id order
     after the job's checkpoint. Returns whether more remain. The chunk, the checkpoint and the progress count
     commit together, with the workflow's row locked, so a rerun resumes where the last chunk ended."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         workflow = Workflow.objects.select_for_update(no_key=True, of=("self",)).filter(pk=workflow_id).first()
         if workflow is None or not workflow.enrolling_existing or workflow.matched_at is None:
@@ -166,8 +168,8 @@ def _evaluate(workflow: Workflow, contact_ids: list[int], now: dt.datetime) -> i
     return _enroll(workflow, _claim_matches(workflow.pk, sorted(matching)), now)
 
 
-def _evaluate_all(workflows: list[Workflow], contact_ids: list[int]) -> dict[int, int]:
-    now = timezone.now()
+def _evaluate_all(workflows: list[Workflow], contact_ids: list[int], now: dt.datetime | None = None) -> dict[int, int]:
+    now = now or timezone.now()
     return {workflow.pk: _evaluate(workflow, contact_ids, now) for workflow in workflows}
 
 
@@ -180,7 +182,7 @@ def contacts_evaluate(*, contact_ids: Iterable[int]) -> dict[int, int]:
         return _evaluate_all(workflows, ids)
 
 
-def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
+def contact_changes_process(*, limit: int = CHANGES_BATCH, now: dt.datetime | None = None) -> int | None:
     """Consume one batch of the contacts change feed: evaluate the changed contacts, then delete the batch,
     in one transaction. Returns the number of feed rows consumed, or None while a workflow switched on is
     still recording its matches (the feed then waits: a change evaluated before that record would be
@@ -196,6 +198,6 @@ def contact_changes_process(*, limit: int = CHANGES_BATCH) -> int | None:
         )
         if not rows:
             return 0
-        _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}))
+        _evaluate_all(workflows, sorted({contact_id for _, contact_id in rows}), now)
         ContactChange.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)

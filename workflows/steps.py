@@ -136,7 +136,7 @@ def _set_status(workflow: Workflow, action: WorkflowAction, enrollments: Sequenc
     if writing:
         switch = contacts_set_marketing if marketing else contacts_set_non_marketing
         try:
-            switch(contacts=[e.contact_id for e in writing], actor=workflow_actor(workflow))
+            switch(contacts=[e.contact_id for e in writing], actor=workflow_actor(workflow), now=now)
         except (TierGuardRefused, MarketingContactsNotEnabled) as refusal:  # B4, R1: nothing was changed
             plans.update({e.pk: StepPlan(StepOutcome.FAILED, str(refusal)) for e in writing})
     return {pk: StepResult(plan) for pk, plan in plans.items()}
@@ -329,12 +329,12 @@ def enrollments_mark_retrying(*, enrollment_ids: Sequence[int], error: Exception
         return 0
 
 
-def workflow_run(*, workflow_id: int, max_chunks: int = RUN_CHUNKS) -> int:
+def workflow_run(*, workflow_id: int, max_chunks: int = RUN_CHUNKS, now: dt.datetime | None = None) -> int:
     """Advance a workflow chunk by chunk while steps are due; after `max_chunks` re-enqueue its task rather
     than hold the worker. Returns how many enrollments were advanced."""
     advanced = 0
     for _ in range(max_chunks):
-        taken = workflow_advance(workflow_id=workflow_id)
+        taken = workflow_advance(workflow_id=workflow_id, now=now)
         if not taken:
             return advanced
         advanced += taken
@@ -365,21 +365,22 @@ def workflows_sweep(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def workflows_run_inline(*, rounds: int = 20) -> int:
+def workflows_run_inline(*, rounds: int = 20, now: dt.datetime | None = None) -> int:
     """Run the engine in this process as the worker would, until a round finds nothing to do: the
     enroll-existing jobs, the change feed, then every enabled workflow's due steps. Returns how many
-    enrollments advanced. For the demo loader and tests, whose transactions no worker can see."""
+    enrollments advanced. For the demo loader and tests, whose transactions no worker can see; `now` dates
+    what it records (default: the clock)."""
     advanced = 0
     for _ in range(rounds):
         work = 0
         enabled = Workflow.objects.filter(is_enabled=True).values_list("pk", flat=True)
         for workflow_id in enabled:
-            while workflow_enroll_existing(workflow_id=workflow_id):
+            while workflow_enroll_existing(workflow_id=workflow_id, now=now):
                 work += 1
-        while batch := contact_changes_process():
+        while batch := contact_changes_process(now=now):
             work += batch
         for workflow_id in enabled:
-            taken = workflow_run(workflow_id=workflow_id, max_chunks=1000)
+            taken = workflow_run(workflow_id=workflow_id, max_chunks=1000, now=now)
             advanced += taken
             work += taken
         if not work:

@@ -20,8 +20,8 @@ def test_r7_two_emails_at_once_give_the_conversation_one_contact(subscription, c
     pids: dict[str, int] = {}
     capture = services._capture
 
-    def held_capture(locked, email):
-        contact = capture(locked, email)
+    def held_capture(locked, email, *args):
+        contact = capture(locked, email, *args)
         if email == "first@example.com":  # keep the conversation locked until the second one waits for it
             pids["first"] = backend_pid()
             first_holds.set()

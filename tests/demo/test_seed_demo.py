@@ -1,33 +1,41 @@
-"""`manage.py seed_demo`: demo data from every creation tool (R2–R9), written once, through the services."""
+"""`manage.py seed_demo`: demo data from every creation tool (R2–R9), written once, through the services.
 
+The tests here share one seeded account (`_seeded_account`, once per module: seeding takes seconds); each test's
+own writes roll back as usual. The refusals, which need an empty installation, are in test_seed_demo_refusals.py.
+"""
+
+import ast
 import datetime as dt
-from io import StringIO
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.db import models, transaction
 from django.db.models import Max
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+import demo
 from billing.models import BillingPeriod, Subscription
 from contacts.models import Contact, ContactChange, EmailSubscription
 from conversations.models import Chatflow, Conversation
+from crm.celery import app as celery_app
 from engagements.models import Booking, EmailLog, Ticket
 from integrations.models import Integration
 from leadforms.models import Form, FormSubmission
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, ActorKind
 from marketing_status.models import CreationToolSettingChange, MarketingStatusChange
 from marketing_status.policy import CreationTool, ReasonType
+from tests.demo.helpers import CONTACTS, counts, seed
 from workflows.models import Enrollment, EnrollmentStep, Workflow
 
-CONTACTS = 80
-
-
-def _seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", contacts=CONTACTS, stdout=out)
-    return out.getvalue()
+# Every test of this module on one xdist worker, so that the account is seeded once.
+pytestmark = pytest.mark.xdist_group("seed_demo")
 
 
 def _passwords(var_dir) -> dict[str, str]:
@@ -39,26 +47,53 @@ def _passwords(var_dir) -> dict[str, str]:
     return passwords
 
 
-@pytest.fixture
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path / "var"
-    return settings.VAR_DIR
+@dataclass(frozen=True)
+class SeededAccount:
+    output: str  # what seed_demo printed
+    var_dir: Path  # where it wrote the credentials
+    started_at: dt.datetime  # the real time just before it ran
 
 
-@pytest.fixture
-def seeded(db, var_dir) -> str:
-    return _seed()
-
-
-def _counts() -> dict[str, int]:
-    return {
-        "users": get_user_model().objects.count(),
-        "subscriptions": Subscription.objects.count(),
-        "contacts": Contact.objects.count(),
-        "history": MarketingStatusChange.objects.count(),
-        "periods": BillingPeriod.objects.count(),
-        "tool_setting_changes": CreationToolSettingChange.objects.count(),
+@pytest.fixture(scope="module")
+def _seeded_account(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo account, seeded once for the module inside a transaction that is never committed: each test
+    runs nested in it (its own writes roll back to a savepoint, as in any test), and it is rolled back after
+    the module's last test, so later tests start from an empty database and, as in a test's own transaction,
+    no after-commit task is sent. Meanwhile Celery runs eagerly and the rate-limit and change-feed prefixes are
+    fresh, as the autouse fixtures make them for each test."""
+    var_dir = tmp_path_factory.mktemp("seed_demo") / "var"
+    fresh = {
+        "VAR_DIR": var_dir,
+        "CRM_INTAKE_RATE_LIMIT_PREFIX": f"intake-test:{uuid.uuid4().hex}",
+        "CRM_FEED_WAKE_PREFIX": f"feed-wake-test:{uuid.uuid4().hex}",
     }
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        eager = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+        celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+        try:
+            with override_settings(**fresh):
+                started_at = timezone.now()
+                output = seed()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+        finally:
+            celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = eager
+    yield SeededAccount(output, var_dir, started_at)
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded(_seeded_account, db, var_dir) -> str:
+    """The module's demo account; its credentials file is copied into this test's var directory."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_seeded_account.var_dir / "demo-credentials.txt", var_dir / "demo-credentials.txt")
+    return _seeded_account.output
 
 
 def test_seed_demo_creates_contacts_from_every_creation_tool_R2_R9(seeded):
@@ -173,30 +208,14 @@ def test_seed_demo_users_log_in_and_only_the_marketer_has_marketing_access_R30(s
 
 
 def test_seed_demo_twice_creates_nothing_more(seeded, var_dir):
-    before, credentials = _counts(), (var_dir / "demo-credentials.txt").read_text()
+    before, credentials = counts(), (var_dir / "demo-credentials.txt").read_text()
 
-    output = _seed()
+    output = seed()
 
-    assert _counts() == before
+    assert counts() == before
     assert (var_dir / "demo-credentials.txt").read_text() == credentials
     assert "already loaded" in output
     assert f"Admin login: admin / {_passwords(var_dir)['admin']} at " in output
-
-
-def test_seed_demo_refuses_fewer_contacts_than_creation_tools(db, var_dir):
-    with pytest.raises(Exception, match="at least 50"):
-        call_command("seed_demo", contacts=10, stdout=StringIO())
-    assert _counts()["contacts"] == 0
-
-
-def test_seed_demo_leaves_an_installation_with_data_alone(subscription, var_dir):
-    before = _counts()
-
-    output = _seed()
-
-    assert "already has data" in output
-    assert _counts() == before
-    assert not (var_dir / "demo-credentials.txt").exists()
 
 
 def test_seed_demo_runs_a_real_workflow_on_chat_contacts_R18(seeded):
@@ -211,3 +230,34 @@ def test_seed_demo_runs_a_real_workflow_on_chat_contacts_R18(seeded):
     assert EnrollmentStep.objects.filter(workflow=workflow).count() == enrolled.count()
     assert Conversation.objects.get().contact.marketable_status is True
     assert not ContactChange.objects.exists()  # the change feed was drained as the worker would
+
+
+def test_seed_demo_dates_every_row_before_it_ran(seeded, _seeded_account):
+    """Every time the demo records is its history's, not the time it ran: the only moment after it is the open
+    billing period's update date, which is ahead by definition."""
+    after = set()
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateTimeField):
+                late = model._base_manager.filter(**{f"{field.name}__gte": _seeded_account.started_at})
+                after |= {(model._meta.label, field.name, pk) for pk in late.values_list("pk", flat=True)}
+    open_period = BillingPeriod.objects.get(closed_at__isnull=True)
+    assert after == {("billing.BillingPeriod", "update_at", open_period.pk)}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_seed_demo_does_not_patch_the_clock():
+    """The demo dates its history by giving the services `now=`: no module of the demo app imports a mock."""
+    sources = sorted(Path(demo.__file__).parent.rglob("*.py"))
+    assert len(sources) >= 4
+    imported = {name for path in sources for name in _imported_modules(path)}
+    assert not {name for name in imported if name.split(".")[0] in {"unittest", "mock"}}
