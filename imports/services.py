@@ -464,7 +464,8 @@ class _Runner:
             actor=import_actor(self.imp),
             marketing=imp.marketing,
             confirm_tier_upgrade=imp.confirm_tier_upgrade,
-            subscription=subscription_get(),
+            # a marketing chunk locks the subscription before its contacts (the lock order); B4 counts under it
+            subscription=subscription_get(lock=imp.marketing),
             mapped_fields=tuple(name for name in CONTACT_FIELDS if name in mapped),
         )
         writer = contacts_chunk_write if file.object_type == CONTACTS else companies_chunk_write
