@@ -14,7 +14,13 @@ from api.inputs import PageRequest, SwitchRequest, WriteInput
 from api.lookups import contact_get, contacts_by_ids
 from api.parsers import storable
 from billing.models import Subscription
-from billing.selectors import next_update_date, subscription_get, update_moment
+from billing.selectors import (
+    MarketingContactsNotEnabled,
+    next_update_date,
+    subscription_get,
+    subscription_require_enabled,
+    update_moment,
+)
 from contacts.models import Contact
 from contacts.properties import format_datetime
 
@@ -123,14 +129,12 @@ def contacts_switched(*, before: Iterable[Contact], now: datetime) -> list[Switc
 
 def enabled_subscription_get() -> Subscription:
     """The subscription, or a 400 when there is none or marketing contacts are not enabled (R1)."""
-    subscription = subscription_get()
-    if subscription is None:
-        raise validation_error(
-            "This account has no subscription yet, so it has no marketing-contact usage.",
-            sub_category="MARKETING_CONTACTS_NOT_ENABLED",
+    try:
+        return subscription_require_enabled()
+    except MarketingContactsNotEnabled as error:
+        message = (
+            "This account has no subscription yet, so it has no marketing-contact usage."
+            if error.subscription is None
+            else "Marketing contacts are not enabled for this account."
         )
-    if not subscription.marketing_contacts_enabled:
-        raise validation_error(
-            "Marketing contacts are not enabled for this account.", sub_category="MARKETING_CONTACTS_NOT_ENABLED"
-        )
-    return subscription
+        raise validation_error(message, sub_category="MARKETING_CONTACTS_NOT_ENABLED") from None

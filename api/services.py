@@ -15,7 +15,7 @@ from django.db import transaction
 from api.errors import ApiError, contact_invalid_error, not_found
 from api.inputs import WriteInput
 from api.selectors import contact_ids_by_email, contacts_find
-from billing.selectors import subscription_get
+from billing.selectors import subscription_require_enabled
 from contacts.models import Contact
 from contacts.properties import ContactInput
 from contacts.services import ContactConflict, ContactInvalid, contact_update, contacts_archive
@@ -23,15 +23,9 @@ from integrations.models import Integration
 from marketing_status.actors import Actor
 from marketing_status.creation import contacts_create
 from marketing_status.policy import CreationTool
-from marketing_status.services import MarketingContactsNotEnabled, contacts_set_marketing, contacts_set_non_marketing
+from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing
 
 CONFLICT_RETRIES = 3  # a batch that keeps losing races for emails ends in 409 rather than looping
-
-
-def _ensure_marketing_enabled() -> None:
-    subscription = subscription_get()
-    if subscription is None or not subscription.marketing_contacts_enabled:
-        raise MarketingContactsNotEnabled("Marketing contacts are not enabled for this account.")
 
 
 def _reindexed(exc: ContactInvalid, inputs: list[WriteInput]) -> ApiError:
@@ -51,7 +45,7 @@ def contacts_create_via_api(
     """
     groups: dict[bool | None, list[int]] = {}
     if any(item.contact.marketing is not None for item in inputs):
-        _ensure_marketing_enabled()  # a stated status needs statuses to exist (R1)
+        subscription_require_enabled()  # a stated status needs statuses to exist (R1)
     for pos, item in enumerate(inputs):
         groups.setdefault(item.contact.marketing, []).append(pos)
     created: dict[int, Contact] = {}
@@ -137,9 +131,10 @@ def contacts_update_via_api(
     transaction, so a refusal (invalid value, taken email, B4 tier guard) changes nothing. Returns the
     contacts as they are now, by id.
     """
-    if any(item.contact.marketing is not None for _, item in targets):
-        _ensure_marketing_enabled()
     with transaction.atomic():
+        if any(item.contact.marketing is not None for _, item in targets):
+            # R1; and a switch to marketing follows the lock order: the subscription before these contacts
+            subscription_require_enabled(lock=any(item.contact.marketing is True for _, item in targets))
         for contact, item in targets:
             if item.contact.data:
                 _update_fields(contact=contact, item=item, actor=actor)

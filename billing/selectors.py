@@ -11,9 +11,47 @@ from billing.policy import next_update_date as policy_next_update_date
 from contacts.models import Contact
 
 
-def subscription_get() -> Subscription | None:
-    """The installation's subscription, or None before one is set up."""
-    return Subscription.objects.order_by("pk").first()
+class MarketingContactsNotEnabled(Exception):
+    """R1 has not run for this account (or it has no subscription yet): contacts have no marketing status.
+
+    `subscription` is the account's subscription, None when there is none, for callers whose answer
+    tells the two apart."""
+
+    def __init__(self, message: str = "Marketing contacts are not enabled for this account.", *, subscription=None):
+        self.subscription = subscription
+        super().__init__(message)
+
+
+def subscription_get(*, lock: bool = False) -> Subscription | None:
+    """The installation's subscription, or None before one is set up.
+
+    `lock` takes its row lock inside the caller's transaction: the first lock of the order every writer
+    keeps (subscription, billing period, then contacts by id)."""
+    subscriptions = Subscription.objects.select_for_update() if lock else Subscription.objects
+    return subscriptions.order_by("pk").first()
+
+
+def subscription_require_enabled(*, lock: bool = False) -> Subscription:
+    """R1: the subscription, when marketing contacts are enabled; else `MarketingContactsNotEnabled`.
+
+    `lock` as for `subscription_get`."""
+    subscription = subscription_get(lock=lock)
+    if subscription is None or not subscription.marketing_contacts_enabled:
+        raise MarketingContactsNotEnabled(subscription=subscription)
+    return subscription
+
+
+def subscription_enabled_get(*, lock: bool = False) -> Subscription | None:
+    """R1: the subscription when marketing contacts are enabled, else None. `lock` as for `subscription_get`."""
+    try:
+        return subscription_require_enabled(lock=lock)
+    except MarketingContactsNotEnabled:
+        return None
+
+
+def marketing_contacts_enabled() -> bool:
+    """R1: are marketing contacts enabled for this account (False too before a subscription is set up)?"""
+    return subscription_enabled_get() is not None
 
 
 def marketing_count() -> int:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing.models import BillingPeriod, Subscription, TierNotice, TierUpgrade
 from billing.policy import BillingCycle, HubTier, TierCheck, check_tier, next_contract_renewal, upgraded_limit
 from billing.policy import next_update_date as policy_next_update_date
-from billing.selectors import marketing_count, update_moment
+from billing.selectors import marketing_count, subscription_enabled_get, update_moment
 from crm.actors import MARKETING_ACCESS_PERMISSION, Actor, MarketingStatusPermissionDenied
 from crm.tasks import task_send_on_commit
 
@@ -198,8 +198,8 @@ def subscription_check_tier(*, cause_type: str, cause_id: str = "", now: datetim
     """
     now = now or timezone.now()
     with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().order_by("pk").first()
-        if subscription is None or not subscription.marketing_contacts_enabled:
+        subscription = subscription_enabled_get(lock=True)
+        if subscription is None:
             return None
         count = marketing_count()
         subscription.periods.filter(closed_at__isnull=True, peak_count__lt=count).update(peak_count=count)

@@ -10,6 +10,11 @@ gets the same kind of answer, so public endpoints never reveal whether a contact
 Unattended intake has nobody to confirm a tier upgrade (B4): with the tier guard on, a submission
 that would cross the tier keeps its contact non-marketing and says so (`held_by_tier_guard`).
 
+A capture that may make a marketing contact takes the subscription's lock before any contact's (the
+lock order: subscription, billing period, contacts by id) and holds it to the end of the caller's
+transaction, so every tool's captures serialise with each other, with bulk switches and with the
+renewal, and the tier guard's count cannot change between its check and the write.
+
 A matched contact counts as changed even when nothing of it changed: the submission itself is what a
 workflow's form trigger waits for, so it is recorded in the contacts change feed (R18).
 """
@@ -21,6 +26,7 @@ from typing import Any
 
 from django.db import transaction
 
+from billing.selectors import subscription_get
 from contacts.models import Contact, ContactChange
 from contacts.services import ContactConflict, contact_update, normalize_email
 from marketing_status.actors import Actor
@@ -32,7 +38,7 @@ from marketing_status.policy import (
     upgrades_existing_contact,
 )
 from marketing_status.selectors import creation_tool_setting_get
-from marketing_status.services import MarketingContactsNotEnabled, TierGuardRefused, contacts_set_marketing
+from marketing_status.services import MarketingContactsNotEnabled, contacts_set_marketing
 
 # A lost race for a new email is retried this many times as a match.
 CAPTURE_ATTEMPTS = 3
@@ -71,12 +77,17 @@ def _upgrade(
     if not upgrades_existing_contact(tool=tool, tool_setting=_tool_setting(tool, source_id)):
         return False, False
     try:
-        result = contacts_set_marketing(contacts=[contact.pk], actor=actor, now=now)
-    except TierGuardRefused:
-        return False, True
+        result = contacts_set_marketing(contacts=[contact.pk], actor=actor, attended=False, now=now)
     except MarketingContactsNotEnabled:
         return False, False  # before R1 contacts have no status to change
-    return result.changed > 0, False
+    return result.changed > 0, result.held
+
+
+def _may_make_marketing(tool: CreationTool, source_id: str) -> bool:
+    """Whether a capture through `tool` can add a marketing contact: a new one (R5–R8) or an upgrade (R5, R6)."""
+    setting = _tool_setting(tool, source_id)
+    new_status = decide_new_contact(tool=tool, source_id=source_id, tool_setting=setting).status
+    return bool(new_status.is_marketing) or upgrades_existing_contact(tool=tool, tool_setting=setting)
 
 
 def contact_capture(
@@ -87,6 +98,15 @@ def contact_capture(
     `data` holds contact properties (`contacts.services.EDITABLE_FIELDS`); invalid values raise
     `ContactInvalid` and change nothing. A submission without an email always creates a contact.
     """
+    with transaction.atomic():  # the caller's, when it records the submission in the same transaction
+        if _may_make_marketing(tool, source_id):
+            subscription_get(lock=True)  # the first lock of the order, held to the transaction's end
+        return _capture(data, tool, source_id, actor, now)
+
+
+def _capture(
+    data: Mapping[str, Any], tool: CreationTool, source_id: str, actor: Actor, now: datetime | None
+) -> CaptureResult:
     email = normalize_email(data.get("email"))
     data = {**data, "email": email}
     conflict = None

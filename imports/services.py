@@ -32,7 +32,7 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from billing.selectors import subscription_get
+from billing.selectors import marketing_contacts_enabled, subscription_get
 from billing.services import subscription_check_tier
 from contacts.services import ContactConflict
 from crm.tasks import task_send, task_send_on_commit
@@ -44,7 +44,7 @@ from imports.writers import ChunkContext, ChunkResult, companies_chunk_write, co
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.policy import ReasonType
 from marketing_status.selectors import new_contacts_billing_impact
-from marketing_status.services import TierGuardRefused
+from marketing_status.services import tier_guard_apply
 
 logger = logging.getLogger(__name__)
 
@@ -252,14 +252,14 @@ def _join_errors(mappings: dict[str, list[str]], errors: dict[str, list[str]]) -
 
 def _ensure_tier_guard(imp: Import, files: list[ImportFile], confirm_tier_upgrade: bool) -> None:
     """B4: a marketing import that could cross the tier must be confirmed; every row counts, to be safe."""
-    subscription = subscription_get()
-    if confirm_tier_upgrade or subscription is None or not subscription.tier_guard_enabled:
+    if not marketing_contacts_enabled():
         return
-    if not subscription.marketing_contacts_enabled:
-        return
-    impact = new_contacts_billing_impact(count=sum(file.rows_estimate for file in files))
-    if impact.crosses_tier:
-        raise TierGuardRefused(impact)
+    tier_guard_apply(
+        subscription=subscription_get(),
+        confirmed=confirm_tier_upgrade,
+        attended=True,  # the person starting the import is asked
+        impact=lambda: new_contacts_billing_impact(count=sum(file.rows_estimate for file in files)),
+    )
 
 
 def import_start(
@@ -464,7 +464,8 @@ class _Runner:
             actor=import_actor(self.imp),
             marketing=imp.marketing,
             confirm_tier_upgrade=imp.confirm_tier_upgrade,
-            subscription=subscription_get(),
+            # a marketing chunk locks the subscription before its contacts (the lock order); B4 counts under it
+            subscription=subscription_get(lock=imp.marketing),
             mapped_fields=tuple(name for name in CONTACT_FIELDS if name in mapped),
         )
         writer = contacts_chunk_write if file.object_type == CONTACTS else companies_chunk_write

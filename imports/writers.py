@@ -35,8 +35,9 @@ from contacts.models import Contact, ContactChange
 from imports.fields import CONTACT_FIELDS, ParsedRow
 from imports.models import ImportSeenEmail
 from marketing_status.actors import Actor
-from marketing_status.policy import CreationTool, ReasonType, decide_new_contact, sources_of_switch
+from marketing_status.policy import CreationTool, ReasonType, TierGuard, decide_new_contact, sources_of_switch
 from marketing_status.selectors import new_contacts_billing_impact
+from marketing_status.services import tier_guard_apply
 from marketing_status.transitions import Transition, apply_transition, record_creations
 
 UPDATABLE_FIELDS = CONTACT_FIELDS[1:]  # the email identifies the contact; it is never rewritten
@@ -186,11 +187,16 @@ def _held_by_tier_guard(ctx: ChunkContext, new: int, existing: dict[str, Existin
     The import was confirmed (or did not cross) when it started; this catches a count that grew
     meanwhile. Nobody is there to confirm, so the chunk's contacts stay non-marketing instead.
     """
-    subscription = ctx.subscription
-    if not (ctx.marketing and ctx.enabled and subscription.tier_guard_enabled) or ctx.confirm_tier_upgrade:
+    if not (ctx.marketing and ctx.enabled):
         return 0
     becoming = new + sum(1 for contact in existing.values() if contact.marketing is False)
-    return becoming if new_contacts_billing_impact(count=becoming).crosses_tier else 0
+    guard = tier_guard_apply(
+        subscription=ctx.subscription,
+        confirmed=ctx.confirm_tier_upgrade,
+        attended=False,
+        impact=lambda: new_contacts_billing_impact(count=becoming),
+    )
+    return becoming if guard is TierGuard.HOLD else 0
 
 
 def _switch_to_marketing(ctx: ChunkContext, ids: list[int], now: datetime) -> None:

@@ -28,6 +28,7 @@ from marketing_status.services import (
     TierGuardRefused,
     contacts_set_marketing,
     contacts_set_non_marketing,
+    tier_guard_apply,
 )
 
 logger = logging.getLogger(__name__)
@@ -105,8 +106,13 @@ def bulk_change_start(*, kind: str, selection: Selection, user, params: dict | N
     if total <= INLINE_LIMIT:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         return BulkOutcome(job=None, counts=_apply(kind, ids, actor, params), total=total)
-    if kind == Job.Kind.SET_MARKETING and not params.get("confirm_tier_upgrade"):
-        _refuse_if_tier_guarded(queryset)  # B4: refuse in the request rather than fail in the worker
+    if kind == Job.Kind.SET_MARKETING:  # B4: refuse in the request rather than fail in the worker
+        tier_guard_apply(
+            subscription=subscription_get(),
+            confirmed=bool(params.get("confirm_tier_upgrade")),
+            attended=True,
+            impact=lambda: billing_impact_get(contacts=queryset, to_marketing=True),
+        )
     job = Job.objects.create(
         kind=kind,
         selection=selection.to_dict(),
@@ -117,14 +123,6 @@ def bulk_change_start(*, kind: str, selection: Selection, user, params: dict | N
     )
     task_send_on_commit(JOB_RUN_TASK, job.pk)
     return BulkOutcome(job=job, counts=Counts(), total=total)
-
-
-def _refuse_if_tier_guarded(queryset) -> None:
-    subscription = subscription_get()
-    if subscription and subscription.tier_guard_enabled:
-        impact = billing_impact_get(contacts=queryset, to_marketing=True)
-        if impact.crosses_tier:
-            raise TierGuardRefused(impact)
 
 
 def job_run(*, job_id: int, chunk_size: int | None = None) -> Job:

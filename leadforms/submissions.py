@@ -21,7 +21,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Subscription
 from capture.public import HONEYPOT_FIELD, is_spam
 from capture.services import CaptureResult, contact_capture
 from contacts.services import ContactInvalid, normalize_email
@@ -29,7 +28,6 @@ from leadforms.models import ExternalForm, Form, FormField, FormSubmission
 from leadforms.properties import EMAIL, FORM_PROPERTIES
 from marketing_status.actors import Actor, ActorKind
 from marketing_status.policy import CreationTool
-from marketing_status.selectors import creation_tool_setting_get
 
 MAX_SUBMITTED_VALUES = 1000  # HubSpot's limit per submission
 MAX_PAGE_URI = 2000
@@ -109,16 +107,9 @@ def _valid_email(value: str) -> bool:
     return True
 
 
-def _hold_billing_lock(*, tool: CreationTool, source_id: str) -> None:
-    """Take the subscription's lock before any contact's when this capture may add a marketing contact."""
-    if creation_tool_setting_get(tool=tool, source_id=source_id):
-        Subscription.objects.select_for_update().order_by("pk").first()
-
-
 def _capture(
     *, data: Mapping[str, str], tool: CreationTool, source_id: str, now: datetime | None = None
 ) -> CaptureResult:
-    _hold_billing_lock(tool=tool, source_id=source_id)
     return contact_capture(data=data, tool=tool, source_id=source_id, actor=Actor(ActorKind.FORM, source_id), now=now)
 
 
@@ -350,7 +341,6 @@ def external_form_capture(
         return None
     data = {**_mapped_properties(kept), "email": email}
     with transaction.atomic():
-        _hold_billing_lock(tool=CreationTool.NON_HUBSPOT_FORM, source_id="")
         external = _external_form(
             page_url=normalized,
             page_title=page_title.strip()[:MAX_PAGE_NAME],

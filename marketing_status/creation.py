@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from billing.models import Subscription
-from billing.selectors import subscription_get
+from billing.selectors import subscription_enabled_get
 from billing.services import subscription_check_tier
 from contacts.models import Contact, ContactChange
 from contacts.selection import ContactSelection, id_chunks
@@ -29,10 +29,12 @@ from marketing_status.policy import (
     NON_MARKETING,
     CreationTool,
     NewContactDecision,
+    Status,
+    TierGuard,
     decide_new_contact,
 )
 from marketing_status.selectors import creation_tool_setting_get, new_contacts_billing_impact
-from marketing_status.services import TierGuardRefused
+from marketing_status.services import tier_guard_apply
 from marketing_status.transitions import record_creations
 
 
@@ -43,20 +45,29 @@ def _decide(
     marketing: bool,
     stated_marketing: bool | None,
     actor: Actor,
-    subscription: Subscription | None,
-) -> NewContactDecision:
+) -> tuple[NewContactDecision, Subscription | None]:
+    """The policy's decision, and the subscription when marketing contacts are enabled (else None).
+
+    When the new contacts may be marketing, the subscription is locked, inside the caller's transaction:
+    the first lock of the order, taken before the tier guard counts (B4), so two creations cannot both
+    pass under the tier."""
     setting = creation_tool_setting_get(tool=tool, source_id=source_id) if tool in CONFIGURABLE_TOOL_DEFAULTS else None
-    decision = decide_new_contact(
-        tool=tool,
-        source_id=source_id,
-        tool_setting=setting,
-        requested_marketing=marketing,
-        stated_marketing=stated_marketing,
-        enabled=subscription is not None and subscription.marketing_contacts_enabled,
-    )
+
+    def decide(enabled: bool) -> NewContactDecision:
+        return decide_new_contact(
+            tool=tool,
+            source_id=source_id,
+            tool_setting=setting,
+            requested_marketing=marketing,
+            stated_marketing=stated_marketing,
+            enabled=enabled,
+        )
+
+    subscription = subscription_enabled_get(lock=bool(decide(True).status.is_marketing))
+    decision = decide(subscription is not None)
     if decision.needs_permission:
         actor.ensure_may_change_status()  # R3, R4, R30
-    return decision
+    return decision, subscription
 
 
 def contacts_create(
@@ -82,31 +93,69 @@ def contacts_create(
     B4: with the tier guard on, marketing contacts that would cross the tier raise `TierGuardRefused`
     unless `confirm_tier_upgrade`. Unattended intake (forms, chat, imports) cannot ask anyone to
     confirm and must not lose the contact, so it passes `tier_guard_holds`: the contacts are then
-    created non-marketing, and the caller sees it on `marketable_status`.
+    created non-marketing, and the caller sees it on `marketable_status`. Marketing contacts are
+    created holding the subscription's lock (the first of the lock order), taken before the guard
+    counts, so two creations cannot both pass under the tier.
     """
     actor.ensure_permission("contacts.add_contact", "You need permission to create contacts.")
     rows = contacts_validate(data=data)
     if tool == CreationTool.MANUAL and not source_id and actor.kind == ActorKind.USER:
         source_id = actor.id  # R3: a manual creation's source is the user who created the contact
-    subscription = subscription_get()
-    decision = _decide(
-        tool=tool,
-        source_id=source_id,
-        marketing=marketing,
-        stated_marketing=stated_marketing,
-        actor=actor,
+    try:
+        with transaction.atomic():
+            decision, subscription = _decide(
+                tool=tool, source_id=source_id, marketing=marketing, stated_marketing=stated_marketing, actor=actor
+            )
+            if not rows:
+                return []
+            status = decision.status
+            if status.is_marketing:
+                status = _guarded_status(
+                    subscription=subscription,
+                    status=status,
+                    count=len(rows),
+                    confirmed=confirm_tier_upgrade,
+                    attended=not tier_guard_holds,
+                )
+            contacts = _insert(
+                rows=rows, tool=tool, source_id=source_id, status=status, decision=decision, actor=actor, now=now
+            )
+    except IntegrityError:
+        # The unique constraint is the check, so a concurrent creation cannot slip between a look-up
+        # and the INSERT; this look-up only names the contact that holds the email.
+        email_conflict_raise(emails=[row["email"] for row in rows if row["email"]])
+        raise
+    if status.is_marketing:
+        subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id, now=now)
+    return contacts
+
+
+def _guarded_status(
+    *, subscription: Subscription | None, status: Status, count: int, confirmed: bool, attended: bool
+) -> Status:
+    """B4 for `count` new marketing contacts, under the subscription's lock: `status`, or non-marketing
+    when the guard holds them."""
+    guard = tier_guard_apply(
         subscription=subscription,
+        confirmed=confirmed,
+        attended=attended,
+        impact=lambda: new_contacts_billing_impact(count=count),
     )
-    if not rows:
-        return []
-    status = decision.status
-    if status.is_marketing and subscription and subscription.tier_guard_enabled and not confirm_tier_upgrade:
-        impact = new_contacts_billing_impact(count=len(rows))
-        if impact.crosses_tier and not tier_guard_holds:
-            raise TierGuardRefused(impact)  # B4
-        if impact.crosses_tier:
-            status = NON_MARKETING  # B4, held: kept, not billed, until someone confirms
-    created_at = now or timezone.now()
+    return NON_MARKETING if guard is TierGuard.HOLD else status  # held: kept, not billed, until someone confirms
+
+
+def _insert(
+    *,
+    rows: list[dict[str, Any]],
+    tool: CreationTool,
+    source_id: str,
+    status: Status,
+    decision: NewContactDecision,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[Contact]:
+    """The contacts, their history rows and their change feed, inside the caller's transaction."""
+    now = now or timezone.now()
     contacts = [
         Contact(
             **row,
@@ -115,25 +164,16 @@ def contacts_create(
             marketable_status=status.is_marketing,
             marketable_reason_type=decision.reason_type if status.is_marketing is not None else "",
             marketable_reason_id=decision.reason_id if status.is_marketing is not None else "",
-            marketable_status_changed_at=created_at if status.is_marketing is not None else None,
-            created_at=created_at,
-            updated_at=created_at,
+            marketable_status_changed_at=now if status.is_marketing is not None else None,
+            created_at=now,
+            updated_at=now,
         )
         for row in rows
     ]
-    try:
-        with transaction.atomic():
-            Contact.objects.bulk_create(contacts, batch_size=1000)
-            if status.is_marketing is not None:
-                record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=created_at)
-            ContactChange.objects.record(contact.pk for contact in contacts)
-    except IntegrityError:
-        # The unique constraint is the check, so a concurrent creation cannot slip between a look-up
-        # and the INSERT; this look-up only names the contact that holds the email.
-        email_conflict_raise(emails=[row["email"] for row in rows if row["email"]])
-        raise
-    if status.is_marketing:
-        subscription_check_tier(cause_type=decision.reason_type, cause_id=decision.reason_id, now=now)
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    if status.is_marketing is not None:
+        record_creations(ids=[contact.pk for contact in contacts], actor=actor, now=now)
+    ContactChange.objects.record(contact.pk for contact in contacts)
     return contacts
 
 

@@ -165,3 +165,31 @@ def upgrades_existing_contact(*, tool: CreationTool, tool_setting: bool | None) 
     if tool not in UPGRADING_TOOLS:
         return False
     return CONFIGURABLE_TOOL_DEFAULTS[tool] if tool_setting is None else tool_setting
+
+
+class TierGuard(StrEnum):
+    """B4: what the tier guard does to a change or creation that may make contacts marketing."""
+
+    PROCEED = "proceed"  # the guard is off, the change was confirmed, or it stays within the tier
+    REFUSE = "refuse"  # an attended caller is asked to confirm: nothing changes
+    HOLD = "hold"  # unattended intake keeps its contacts, non-marketing, until someone confirms
+
+
+def tier_guard_asks(*, guard_enabled: bool, confirmed: bool) -> bool:
+    """B4: may the guard stop this change at all? Only then is its billing impact worth measuring."""
+    return guard_enabled and not confirmed
+
+
+def decide_tier_guard(*, guard_enabled: bool, confirmed: bool, crosses_tier: bool, attended: bool) -> TierGuard:
+    """B4: the tier guard's decision for a change that would make contacts marketing.
+
+    `guard_enabled` is the account's setting, `confirmed` the caller's explicit confirmation (a box in
+    the UI, `confirmTierUpgrade` in the API, stored on an import when it started), `crosses_tier`
+    whether the marketing count would then exceed the contact tier (R24). `attended` callers can take
+    a refusal: a person, an API client, a workflow step that records it. Unattended intake (forms,
+    chat, meetings, an import's later chunks) has nobody to ask and must not lose the contact, so the
+    guard holds it non-marketing instead.
+    """
+    if not tier_guard_asks(guard_enabled=guard_enabled, confirmed=confirmed) or not crosses_tier:
+        return TierGuard.PROCEED
+    return TierGuard.REFUSE if attended else TierGuard.HOLD

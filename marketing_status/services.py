@@ -5,17 +5,24 @@ transaction with one guarded statement (`marketing_status.transitions`). The pol
 statuses a switch changes and into what; the database guard makes a repeat a no-op.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from billing.models import Subscription
 from billing.policy import BillingCycle, HubTier
-from billing.selectors import marketing_count, subscription_get
+from billing.selectors import (
+    MarketingContactsNotEnabled,
+    marketing_count,
+    subscription_get,
+    subscription_require_enabled,
+)
 from billing.services import SETUP_REFUSED, billing_period_open, subscription_check_tier, subscription_create
 from contacts.models import Contact
 from contacts.selection import ContactSelection, id_chunks
@@ -27,14 +34,17 @@ from marketing_status.policy import (
     UNSET,
     CreationTool,
     ReasonType,
+    Status,
+    TierGuard,
+    decide_tier_guard,
     sources_of_switch,
+    tier_guard_asks,
 )
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
 from marketing_status.transitions import Transition, apply_transition
 
-
-class MarketingContactsNotEnabled(Exception):
-    """R1 has not run for this account: contacts have no marketing status to switch yet."""
+# Raised by `billing.selectors.subscription_require_enabled`; re-exported for the status services' callers.
+__all__ = ["MarketingContactsNotEnabled", "TierGuardRefused"]
 
 
 class TierGuardRefused(Exception):
@@ -49,21 +59,65 @@ class TierGuardRefused(Exception):
         )
 
 
+def tier_guard_apply(
+    *, subscription: Subscription | None, confirmed: bool, attended: bool, impact: Callable[[], BillingImpact]
+) -> TierGuard:
+    """B4 for a change that may make contacts marketing: `decide_tier_guard`, applied.
+
+    `impact` measures the change's billing impact; it runs only when the guard may stop the change.
+    A refusal raises `TierGuardRefused` (nothing has changed yet); PROCEED or HOLD is returned, and a
+    HOLD keeps the contacts non-marketing. Call it holding the subscription's lock when the change
+    follows in the same transaction, so no concurrent change can cross the tier meanwhile.
+    """
+    guard_enabled = bool(subscription and subscription.tier_guard_enabled)
+    if not tier_guard_asks(guard_enabled=guard_enabled, confirmed=confirmed):
+        return TierGuard.PROCEED
+    measured = impact()
+    decision = decide_tier_guard(
+        guard_enabled=guard_enabled, confirmed=confirmed, crosses_tier=measured.crosses_tier, attended=attended
+    )
+    if decision is TierGuard.REFUSE:
+        raise TierGuardRefused(measured)
+    return decision
+
+
+@dataclass(frozen=True)
+class SwitchLocks:
+    """What `switch_locks_take` locked: the subscription (None before one is set up) and each contact's
+    current status (None for a deleted or archived contact)."""
+
+    subscription: Subscription | None
+    statuses: dict[int, Status | None]
+
+
+def switch_locks_take(*, contact_ids: Sequence[int]) -> SwitchLocks:
+    """The lock order of a switch decided from contacts' current statuses, inside the caller's transaction.
+
+    The subscription first, then the contacts in id order (`FOR NO KEY UPDATE`, the lock a change of the
+    contact takes: rows referring to it can still be inserted), so what the caller decides from them still
+    holds when the switch writes, and tier checks, captures and the renewal cannot deadlock with it.
+    """
+    subscription = subscription_get(lock=True)
+    table = Contact._meta.db_table
+    rows = (
+        Contact.objects.filter(RawSQL(f'"{table}"."id" = ANY(%s::bigint[])', [sorted(contact_ids)], BooleanField()))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", "archived_at", "marketable_status", "marketable_until_renewal")
+    )
+    found = {pk: Status(marketing, pending) for pk, archived_at, marketing, pending in rows if archived_at is None}
+    return SwitchLocks(subscription, {pk: found.get(pk) for pk in contact_ids})
+
+
 @dataclass
 class SwitchResult:
     considered: int = 0
     changed: int = 0
+    held: bool = False  # B4: unattended, the switch would have crossed the tier, so nothing changed
 
     @property
     def unchanged(self) -> int:
         return self.considered - self.changed
-
-
-def _enabled_subscription() -> Subscription:
-    subscription = subscription_get()
-    if subscription is None or not subscription.marketing_contacts_enabled:
-        raise MarketingContactsNotEnabled("Marketing contacts are not enabled for this account.")
-    return subscription
 
 
 def _switch(
@@ -74,19 +128,32 @@ def _switch(
     confirm_tier_upgrade: bool,
     chunk_size: int | None,
     on_chunk: Callable[[SwitchResult], None] | None,
+    attended: bool = True,
     now: datetime | None = None,
 ) -> SwitchResult:
+    """The lock order is taken here, not by callers: a switch to marketing locks the subscription before
+    its guard check and again before each chunk's contacts, so it serialises with tier checks, captures
+    and the renewal's close; inside a caller's transaction the first lock is held to its end."""
     actor.ensure_may_change_status()
-    subscription = _enabled_subscription()
-    if to_marketing and subscription.tier_guard_enabled and not confirm_tier_upgrade:
-        impact = billing_impact_get(contacts=contacts, to_marketing=True)
-        if impact.crosses_tier:
-            raise TierGuardRefused(impact)
+    with transaction.atomic():
+        subscription = subscription_require_enabled(lock=to_marketing)
+        guard = TierGuard.PROCEED
+        if to_marketing:
+            guard = tier_guard_apply(
+                subscription=subscription,
+                confirmed=confirm_tier_upgrade,
+                attended=attended,
+                impact=lambda: billing_impact_get(contacts=contacts, to_marketing=True),
+            )
+    if guard is TierGuard.HOLD:
+        return SwitchResult(held=True)
     sources, target = sources_of_switch(to_marketing=to_marketing)
     transition = Transition(sources=sources, target=target, reason_type=reason_type_of(actor), reason_id=actor.id)
     result = SwitchResult()
     for ids in id_chunks(contacts, chunk_size or settings.CRM_BULK_CHUNK_SIZE):
         with transaction.atomic():
+            if to_marketing:
+                subscription_require_enabled(lock=True)
             result.changed += apply_transition(ids=ids, transition=transition, actor=actor, now=now or timezone.now())
         result.considered += len(ids)
         if on_chunk is not None:
@@ -101,6 +168,7 @@ def contacts_set_marketing(
     contacts: ContactSelection,
     actor: Actor,
     confirm_tier_upgrade: bool = False,
+    attended: bool = True,
     chunk_size: int | None = None,
     on_chunk: Callable[[SwitchResult], None] | None = None,
     now: datetime | None = None,
@@ -108,7 +176,9 @@ def contacts_set_marketing(
     """R10, R12, R13: non-marketing contacts become marketing at once; pending ones stay marketing.
 
     Counts toward the bill at once, so the tier is checked afterwards (R24). With the tier guard on
-    (B4), a change that would cross the tier is refused unless `confirm_tier_upgrade`.
+    (B4), a change that would cross the tier is refused unless `confirm_tier_upgrade`; an unattended
+    caller (`attended=False`: a form's upgrade of an existing contact) is held instead, changing
+    nothing and answering `held`.
     """
     return _switch(
         contacts=contacts,
@@ -117,6 +187,7 @@ def contacts_set_marketing(
         confirm_tier_upgrade=confirm_tier_upgrade,
         chunk_size=chunk_size,
         on_chunk=on_chunk,
+        attended=attended,
         now=now,
     )
 

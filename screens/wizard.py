@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
-from billing.selectors import next_update_date, subscription_get, usage_get
+from billing.selectors import MarketingContactsNotEnabled, next_update_date, subscription_require_enabled, usage_get
 from contacts.filters import ContactFilterSet
 from contacts.selection import MAX_PICKED_IDS, InvalidSelection, Selection
 from crm.refusals import refused
@@ -159,8 +159,9 @@ def _render(request, step: str, context: dict, status: int = 200):
 @require_http_methods(["GET", "POST"])
 def manage(request):
     """R17: the wizard's steps (GET `?step=…`) and its last step, *Update contacts* (POST)."""
-    subscription = subscription_get()
-    if subscription is None or not subscription.marketing_contacts_enabled:
+    try:
+        subscription = subscription_require_enabled()
+    except MarketingContactsNotEnabled:
         return refused(request, "Marketing contacts are not enabled.", status=409, section="billing")
     if request.method == "POST":
         return _update(request, subscription)

@@ -28,18 +28,17 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from billing.models import Subscription
 from contacts.models import Contact, ContactChange, ContactList
 from contacts.properties import PROPERTIES, contact_input
 from contacts.services import contact_list_add, contact_list_remove, contacts_properties_set
 from crm.tasks import task_send
 from marketing_status.actors import Actor, ActorKind
-from marketing_status.policy import Status
 from marketing_status.services import (
     MarketingContactsNotEnabled,
     TierGuardRefused,
     contacts_set_marketing,
     contacts_set_non_marketing,
+    switch_locks_take,
 )
 from workflows import policy
 from workflows.definitions import workflow_match_all
@@ -120,17 +119,12 @@ def _all(enrollments: Sequence[Due], outcome: str, detail: str) -> dict[int, Ste
 def _set_status(workflow: Workflow, action: WorkflowAction, enrollments: Sequence[Due], now) -> dict:
     """R10–R13 through the status services; R18 checked again (the subscription may have changed)."""
     marketing = bool(action.params.get("marketing"))
-    subscription = Subscription.objects.select_for_update().order_by("pk").first()  # before any contact's lock
+    locks = switch_locks_take(contact_ids=[e.contact_id for e in enrollments])
+    subscription = locks.subscription
     if not marketing and not policy.non_marketing_allowed(subscription.hub_tier if subscription else None):
         return _all(enrollments, StepOutcome.FAILED, policy.R18_REFUSAL)
-    current = _contacts(
-        [e.contact_id for e in enrollments], ("marketable_status", "marketable_until_renewal"), lock=True
-    )
     plans = {
-        e.pk: policy.plan_status_step(
-            marketing=marketing, current=None if current[e.contact_id] is None else Status(*current[e.contact_id])
-        )
-        for e in enrollments
+        e.pk: policy.plan_status_step(marketing=marketing, current=locks.statuses[e.contact_id]) for e in enrollments
     }
     writing = [e for e in enrollments if plans[e.pk].writes]
     if writing:

@@ -24,13 +24,14 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from billing.selectors import next_update_date, subscription_get
+from billing.selectors import marketing_contacts_enabled, next_update_date, subscription_get
 from contacts.models import Contact
 from contacts.selection import InvalidSelection, Selection
 from crm.refusals import Refused, permission_required
 from jobs.models import Job
 from jobs.services import BulkOutcome, bulk_change_start
 from marketing_status.actors import MARKETING_ACCESS_PERMISSION, MarketingStatusPermissionDenied
+from marketing_status.policy import TierGuard, decide_tier_guard
 from marketing_status.selectors import billing_impact_get
 from marketing_status.services import MarketingContactsNotEnabled, TierGuardRefused
 
@@ -53,31 +54,31 @@ def _contacts(count: int) -> str:
     return f"{count:,} contact" + ("" if count == 1 else "s")
 
 
-def _marketing_enabled() -> bool:
-    subscription = subscription_get()
-    return subscription is not None and subscription.marketing_contacts_enabled
-
-
 # --- What each action shows before it runs ----------------------------------------------------
 
 
 def _set_marketing_context(queryset: QuerySet) -> dict:
     """R15, B2, B4: how many change, the count now and after, the tier, whether the guard asks."""
-    if not _marketing_enabled():
+    if not marketing_contacts_enabled():
         return {"error": NOT_ENABLED, "can_confirm": False}
     impact = billing_impact_get(contacts=queryset, to_marketing=True)
-    subscription = subscription_get()
+    guard = decide_tier_guard(
+        guard_enabled=subscription_get().tier_guard_enabled,
+        confirmed=False,
+        crosses_tier=impact.crosses_tier,
+        attended=True,
+    )
     return {
         "impact": impact,
         "cancelled_pending": impact.changing - impact.becoming_marketing,
-        "tier_guarded": subscription.tier_guard_enabled and impact.crosses_tier,
+        "tier_guarded": guard is TierGuard.REFUSE,  # the confirmation must say so
         "can_confirm": impact.changing > 0,
     }
 
 
 def _set_non_marketing_context(queryset: QuerySet) -> dict:
     """R16: how many current marketing contacts become non-marketing, and on which update date (R20)."""
-    if not _marketing_enabled():
+    if not marketing_contacts_enabled():
         return {"error": NOT_ENABLED, "can_confirm": False}
     impact = billing_impact_get(contacts=queryset, to_marketing=False)
     return {

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from billing.selectors import next_update_date, subscription_get
+from billing.selectors import marketing_contacts_enabled, next_update_date, subscription_get
 from contacts.models import Contact
 from contacts.services import ContactConflict, ContactInvalid, contact_update
 from crm.refusals import permission_required
@@ -216,13 +216,12 @@ def record_create(request):
         if contact is not None:
             messages.success(request, f"Contact {contact} created.")
             return redirect("contacts:record", pk=contact.pk)
-    subscription = subscription_get()
     context = {
         "title": "Create contact",
         "section": "contacts",
         "form": form,
         "may_set_marketing": allowed,
-        "marketing_enabled": bool(subscription and subscription.marketing_contacts_enabled),
+        "marketing_enabled": marketing_contacts_enabled(),
         "no_access_message": NO_ACCESS,
     }
     return render(request, "contacts/create.html", context, status=status)

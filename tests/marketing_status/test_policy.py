@@ -13,9 +13,12 @@ from marketing_status.policy import (
     Effect,
     ReasonType,
     Status,
+    TierGuard,
     decide_new_contact,
     decide_switch,
+    decide_tier_guard,
     sources_of_switch,
+    tier_guard_asks,
     upgrades_existing_contact,
 )
 
@@ -248,3 +251,54 @@ def test_b1_only_integrations_may_state_the_status_of_new_contacts(tool):
     stated = decide_new_contact(tool=tool, source_id="x", stated_marketing=True)
 
     assert stated == decide_new_contact(tool=tool, source_id="x")
+
+
+# --- B4, the tier guard ------------------------------------------------------------------------------
+
+# Every combination of (guard on, confirmed, crosses the tier, attended), written out from the spec.
+TIER_GUARD_TABLE = {
+    (False, False, False, False): TierGuard.PROCEED,
+    (False, False, False, True): TierGuard.PROCEED,
+    (False, False, True, False): TierGuard.PROCEED,  # the guard off: the tier grows silently (R24)
+    (False, False, True, True): TierGuard.PROCEED,
+    (False, True, False, False): TierGuard.PROCEED,
+    (False, True, False, True): TierGuard.PROCEED,
+    (False, True, True, False): TierGuard.PROCEED,
+    (False, True, True, True): TierGuard.PROCEED,
+    (True, False, False, False): TierGuard.PROCEED,  # within the tier: nothing to confirm
+    (True, False, False, True): TierGuard.PROCEED,
+    (True, False, True, False): TierGuard.HOLD,  # unattended intake keeps the contact, non-marketing
+    (True, False, True, True): TierGuard.REFUSE,  # a person or API client is asked to confirm
+    (True, True, False, False): TierGuard.PROCEED,
+    (True, True, False, True): TierGuard.PROCEED,
+    (True, True, True, False): TierGuard.PROCEED,  # confirmed (an import confirmed when it started)
+    (True, True, True, True): TierGuard.PROCEED,
+}
+
+
+def test_b4_the_table_covers_every_combination():
+    assert set(TIER_GUARD_TABLE) == set(itertools.product((False, True), repeat=4))
+
+
+@pytest.mark.parametrize(("case", "expected"), sorted(TIER_GUARD_TABLE.items()), ids=str)
+def test_b4_tier_guard_decision(case, expected):
+    guard_enabled, confirmed, crosses_tier, attended = case
+
+    decision = decide_tier_guard(
+        guard_enabled=guard_enabled, confirmed=confirmed, crosses_tier=crosses_tier, attended=attended
+    )
+
+    assert decision is expected
+
+
+@pytest.mark.parametrize(("guard_enabled", "confirmed"), list(itertools.product((False, True), repeat=2)))
+def test_b4_the_guard_asks_only_when_on_and_unconfirmed(guard_enabled, confirmed):
+    asks = tier_guard_asks(guard_enabled=guard_enabled, confirmed=confirmed)
+
+    assert asks is (guard_enabled and not confirmed)
+    if not asks:  # callers skip measuring the impact then: the decision must not depend on it
+        for crosses_tier, attended in itertools.product((False, True), repeat=2):
+            decision = decide_tier_guard(
+                guard_enabled=guard_enabled, confirmed=confirmed, crosses_tier=crosses_tier, attended=attended
+            )
+            assert decision is TierGuard.PROCEED

@@ -16,7 +16,7 @@ from contacts.services import contacts_archive
 from marketing_status.actors import Actor, ActorKind, MarketingStatusPermissionDenied
 from marketing_status.creation import contacts_create
 from marketing_status.models import CreationToolSetting, CreationToolSettingChange
-from marketing_status.policy import CreationTool
+from marketing_status.policy import MARKETING, NON_MARKETING, PENDING, CreationTool, TierGuard
 from marketing_status.selectors import BillingImpact, billing_impact_get, creation_tool_setting_get
 from marketing_status.services import (
     MarketingContactsNotEnabled,
@@ -25,6 +25,8 @@ from marketing_status.services import (
     contacts_set_non_marketing,
     creation_tool_setting_set,
     marketing_contacts_enable,
+    switch_locks_take,
+    tier_guard_apply,
 )
 from tests.conftest import FROZEN_START
 from tests.factories import UserFactory, contacts_make
@@ -521,6 +523,104 @@ def test_b4_without_the_guard_crossing_the_tier_upgrades_silently(system_actor, 
     subscription.refresh_from_db()
     assert subscription.contact_tier_limit == 5
     assert list(TierUpgrade.objects.values_list("cause_type", "cause_id")) == [("WORKFLOW", "wf-7")]
+
+
+def test_b4_an_unattended_switch_that_crosses_the_tier_is_held_and_changes_nothing(
+    system_actor, marketer_actor, db_state
+):
+    _guarded_subscription(system_actor, limit=3, tier_guard=True)
+    contacts_make(count=2, actor=marketer_actor, marketing=True)
+    candidates = contacts_make(count=2, actor=marketer_actor)
+    before = db_state()
+
+    result = contacts_set_marketing(contacts=[contact.pk for contact in candidates], actor=FORM, attended=False)
+
+    assert (result.held, result.changed, result.considered) == (True, 0, 0)
+    assert db_state() == before
+
+
+def test_b4_an_unattended_switch_within_the_tier_proceeds(system_actor, marketer_actor):
+    _guarded_subscription(system_actor, limit=3, tier_guard=True)
+    candidates = contacts_make(count=2, actor=marketer_actor)
+
+    result = contacts_set_marketing(contacts=[contact.pk for contact in candidates], actor=FORM, attended=False)
+
+    assert (result.held, result.changed) == (False, 2)
+
+
+class _Impact:
+    """A billing impact measured at most when asked, counting how often it was."""
+
+    def __init__(self, crosses: bool):
+        self.crosses, self.calls = crosses, 0
+
+    def __call__(self) -> BillingImpact:
+        self.calls += 1
+        after = 4 if self.crosses else 3
+        return BillingImpact(changing=1, becoming_marketing=1, count_now=after - 1, count_after=after, tier_limit=3)
+
+
+@pytest.mark.parametrize(
+    ("guard_enabled", "confirmed", "crosses", "attended", "expected", "measured"),
+    [
+        (False, False, True, True, TierGuard.PROCEED, 0),
+        (True, True, True, True, TierGuard.PROCEED, 0),
+        (True, False, False, True, TierGuard.PROCEED, 1),
+        (True, False, True, False, TierGuard.HOLD, 1),
+    ],
+)
+def test_b4_tier_guard_apply_measures_the_impact_only_when_the_guard_asks(
+    guard_enabled, confirmed, crosses, attended, expected, measured
+):
+    subscription = Subscription(tier_guard_enabled=guard_enabled)
+    impact = _Impact(crosses)
+
+    decision = tier_guard_apply(subscription=subscription, confirmed=confirmed, attended=attended, impact=impact)
+
+    assert (decision, impact.calls) == (expected, measured)
+
+
+def test_b4_tier_guard_apply_refuses_an_attended_caller_with_the_impact():
+    impact, guarded = _Impact(crosses=True), Subscription(tier_guard_enabled=True)
+
+    with pytest.raises(TierGuardRefused) as refused:
+        tier_guard_apply(subscription=guarded, confirmed=False, attended=True, impact=impact)
+
+    assert refused.value.impact == impact()
+
+
+def test_b4_without_a_subscription_the_guard_proceeds():
+    impact = _Impact(crosses=True)
+
+    assert tier_guard_apply(subscription=None, confirmed=False, attended=True, impact=impact) is TierGuard.PROCEED
+    assert impact.calls == 0
+
+
+# --- The lock order: subscription, billing period, contacts by id -----------------------------------------
+
+
+def test_switch_locks_take_returns_the_subscription_and_each_contacts_status(
+    subscription, marketer_actor, django_assert_num_queries
+):
+    marketing, pending, non_marketing, archived = (
+        contacts_make(count=1, actor=marketer_actor, marketing=True)
+        + contacts_make(count=1, actor=marketer_actor, pending=True)
+        + contacts_make(count=2, actor=marketer_actor)
+    )
+    contacts_archive(contacts=[archived.pk], actor=marketer_actor)
+    ids = [archived.pk, non_marketing.pk, pending.pk, marketing.pk, 999_999]
+
+    with django_assert_num_queries(2):  # the subscription's lock, then the contacts' in one statement
+        locks = switch_locks_take(contact_ids=ids)
+
+    assert locks.subscription == subscription
+    assert locks.statuses == {
+        archived.pk: None,
+        non_marketing.pk: NON_MARKETING,
+        pending.pk: PENDING,
+        marketing.pk: MARKETING,
+        999_999: None,
+    }
 
 
 # --- R5–R8: creation tool settings ----------------------------------------------------------------------
