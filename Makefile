@@ -29,10 +29,12 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	bin/serve --demo
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist; one per core by default).
+# The suite runs in TEST_WORKERS processes (pytest-xdist; one per core by default), then the tests marked
+# `alone` (they stop a server the others use) one at a time.
 TEST_WORKERS ?= auto
 test: install-dev
-	CRM_ENV=test $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	CRM_ENV=test $(BIN)/pytest -n $(TEST_WORKERS) -m "not alone" $(PYTEST_ARGS)
+	CRM_ENV=test $(BIN)/pytest -m alone $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -204,6 +204,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
 # The embedded default names a host only so that kombu does not warn that it "reverts to localhost".
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+if TESTING and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Parallel test processes share one broker: each sends to, and its test workers consume from, a queue
+    # of its own (a worker subprocess inherits PYTEST_XDIST_WORKER), so no process takes another's task.
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{os.environ['PYTEST_XDIST_WORKER']}"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -31,15 +31,6 @@ def pytest_unconfigure(config):
         embedded_db.stop(settings.VAR_DIR)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Tests that start a real Celery worker share the Redis broker's queues: under pytest-xdist they run in
-    one group, one after another, so that no worker takes another test's task (`--dist loadgroup`)."""
-    for item in items:
-        if item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("celery_worker"))
-
-
 @pytest.fixture(autouse=True)
 def _celery_eager():
     """Run tasks inline in ordinary tests; tests/integration starts a real worker instead."""

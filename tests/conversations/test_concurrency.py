@@ -84,8 +84,8 @@ def test_b4_a_bulk_switch_racing_a_chat_capture_waits_on_the_subscription_and_co
     pids: dict[str, int] = {}
     capture = services._capture
 
-    def held_capture(locked, email):
-        contact = capture(locked, email)  # marketing, created; the transaction stays open
+    def held_capture(locked, email, *args):
+        contact = capture(locked, email, *args)  # marketing, created; the transaction stays open
         pids["chat"] = backend_pid()
         chat_holds.set()
         assert release.wait(WAIT_SECONDS)

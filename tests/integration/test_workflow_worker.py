@@ -278,6 +278,7 @@ def _cluster(action: str, cluster: tuple[str, str]) -> None:
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, action, *mode], check=True, timeout=120)
 
 
+@pytest.mark.alone  # it stops the server every other test process is using
 def test_r19_postgresql_stopped_for_a_few_seconds_mid_chunk_is_retried_until_each_contact_is_set_once(
     leads, automator, not_eager
 ):
