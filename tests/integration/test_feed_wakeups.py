@@ -25,7 +25,7 @@ def queue():
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    yield lambda: client.llen("celery")
+    yield lambda: client.llen(celery_app.conf.task_default_queue)  # this test process's own queue
     celery_app.control.purge()
     client.close()
 
