@@ -65,6 +65,18 @@ def marketer(db):
 
 
 @pytest.fixture
+def user_with(db):
+    """`user_with(*codenames)`: a user holding exactly these permissions."""
+
+    def _user_with(*codenames):
+        user = UserFactory()
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        return user
+
+    return _user_with
+
+
+@pytest.fixture
 def sales_user(db):
     """A user who may create and delete contacts but lacks Marketing contact access (R30)."""
     user = UserFactory()

@@ -24,17 +24,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "tier_guard_enabled",
         "billing_contacts",
     )
-    readonly_fields = (
-        "hub_tier",
-        "billing_cycle",
-        "contract_start",
-        "renewal_date",
-        "contact_tier_limit",
-        "contract_tier_limit",
-        "tier_block_size",
-        "marketing_contacts_enabled_at",
-        "tier_guard_enabled",
-    )
+    readonly_fields = tuple(name for name in fields if name != "billing_contacts")  # the one setting edited here
     filter_horizontal = ("billing_contacts",)
 
     def has_add_permission(self, request):

@@ -5,7 +5,6 @@ always non-marketing (R9, R30)."""
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from contacts.models import Contact
@@ -13,7 +12,7 @@ from integrations.scopes import CONTACTS_READ, CONTACTS_WRITE, MARKETING_WRITE
 from integrations.services import integration_create
 from marketing_status.actors import Actor, ActorKind
 from tests.api.conftest import TokenClient
-from tests.factories import UserFactory, contacts_make
+from tests.factories import contacts_make
 
 pytestmark = pytest.mark.django_db
 URL = "/extensions/v1/contacts"
@@ -31,18 +30,6 @@ def _error(response, status: int, category: str) -> dict:
     assert response.status_code == status, body
     assert (body["status"], body["category"]) == ("error", category)
     return body
-
-
-@pytest.fixture
-def user_with(db):
-    """`user_with(*codenames)`: a user holding exactly these permissions."""
-
-    def _user_with(*codenames):
-        user = UserFactory()
-        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-        return user
-
-    return _user_with
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from engagements.services import meeting_link_create
 from engagements.slots import Window
 from marketing_status.actors import Actor
-from tests.factories import UserFactory
 
 WORKDAY = (dt.time(9), dt.time(17))
 ENGAGEMENT_PERMISSIONS = (
@@ -21,18 +19,6 @@ ENGAGEMENT_PERMISSIONS = (
     "add_ticket",
     "view_ticket",
 )
-
-
-@pytest.fixture
-def user_with(db):
-    """`user_with(*codenames)`: a user holding exactly these permissions."""
-
-    def _user_with(*codenames):
-        user = UserFactory()
-        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-        return user
-
-    return _user_with
 
 
 @pytest.fixture

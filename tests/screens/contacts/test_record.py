@@ -4,7 +4,6 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.formats import date_format
 
@@ -17,7 +16,7 @@ from marketing_status.creation import contacts_create
 from marketing_status.models import MarketingStatusChange
 from marketing_status.policy import CreationTool
 from marketing_status.services import contacts_set_marketing, contacts_set_non_marketing
-from tests.factories import UserFactory, contacts_make
+from tests.factories import contacts_make
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +50,6 @@ def field_error(html: str, name: str) -> str:
 def contact_state(contact) -> tuple:
     contact = Contact.objects.get(pk=contact.pk)
     return (contact.marketable_status, contact.marketable_until_renewal, contact.marketable_reason_type)
-
-
-@pytest.fixture
-def user_with(db):
-    def _user_with(*codenames):
-        user = UserFactory()
-        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-        return user
-
-    return _user_with
 
 
 @pytest.fixture
